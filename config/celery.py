@@ -1,0 +1,11 @@
+"""Celery application: reads CELERY_* settings from Django and discovers app tasks."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("boligkontor")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,50 @@
+"""Choice lists for the tenancy domain (Danish labels through translation)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    NONPROFIT = "almen", _("Almen boligorganisation")
+    PRIVATE = "private", _("Privat udlejer")
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Sagsbehandler")
+    CPR_OFFICER = "cpr_officer", _("CPR-ansvarlig")
+    ORG_ADMIN = "org_admin", _("Organisationsadministrator")
+
+
+class LettingCode(models.TextChoices):
+    """BBR field 322 (udlejningsforhold). Blank means let on an ordinary lease."""
+
+    ORDINARY = "", _("Udlejet (almindeligt lejemål)")
+    MACHINE = "M", _("M: husleje indberettet maskinelt")
+    VACANT = "L", _("L: ikke udlejet")
+    OWNER = "E", _("E: benyttet af ejer")
+    ELSEWHERE = "H", _("H: husleje registreret på anden adresse")
+
+
+class HolderType(models.TextChoices):
+    TENANT = "tenant", _("Lejer")
+    MEMBER = "member", _("Andelshaver")
+
+
+class LeaseStatus(models.TextChoices):
+    ACTIVE = "active", _("Aktiv")
+    ENDED = "ended", _("Ophørt")
+
+
+class UtilityPayment(models.TextChoices):
+    INCLUDED = "included", _("Indeholdt i lejen")
+    ACONTO_UTILITY = "aconto_utility", _("Aconto til forsyningen")
+    ACONTO_ORGANISATION = "aconto_organisation", _("Aconto til udlejer")
+
+
+class HeatingForm(models.TextChoices):
+    DISTRICT = "district", _("Fjernvarme")
+    GAS = "gas", _("Gas")
+    OIL = "oil", _("Olie")
+    ELECTRIC = "electric", _("El")
+    HEAT_PUMP = "heat_pump", _("Varmepumpe")
+    OTHER = "other", _("Andet")

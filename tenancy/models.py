@@ -1,0 +1,502 @@
+"""Portfolio, people and leases (shared/DOMAIN.md vocabulary).
+
+Every record below the organisation carries a denormalised `organisation` so that scoping a
+query to the user's organisations is one indexed filter, even on a 600,000-unit portfolio.
+Services keep it consistent; models only hold fields, constraints and small properties.
+"""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from . import crypto
+from .choices import (
+    HeatingForm,
+    HolderType,
+    LeaseStatus,
+    LettingCode,
+    OrganisationKind,
+    Role,
+    UtilityPayment,
+)
+from .validators import (
+    validate_cvr,
+    validate_door,
+    validate_floor,
+    validate_four_digits,
+    validate_house_number,
+)
+
+
+def normalise_search(text: str) -> str:
+    """Lower-case words separated by single spaces: 'Strandvejen 12, 2. tv' -> 'strandvejen
+    12 2 tv'. Used both for stored search keys and for what the user types."""
+    return " ".join(re.sub(r"[,.]", " ", (text or "").lower()).split())
+
+
+class Organisation(models.Model):
+    """A landlord: a housing association (almen boligorganisation) or private company."""
+
+    name = models.CharField(_("navn"), max_length=200)
+    cvr = models.CharField(_("CVR-nummer"), max_length=8, unique=True, validators=[validate_cvr])
+    kind = models.CharField(_("type"), max_length=10, choices=OrganisationKind.choices)
+    dwellings_owned = models.PositiveIntegerField(_("antal ejede boliger"), default=0)
+    cpr_service_registered = models.BooleanField(_("tilmeldt CPR's udlejerservice"), default=False)
+    cpr_service_registered_since = models.DateField(_("tilmeldt siden"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisationer")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cpr_service_registered=False)
+                | Q(cpr_service_registered_since__isnull=False),
+                name="organisation_cpr_registration_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (CVR {self.cvr})"
+
+
+class Membership(models.Model):
+    """A user's role in one organisation; every query is scoped through these."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("medlemskab")
+        verbose_name_plural = _("medlemskaber")
+        ordering = ["organisation__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation.name} ({self.get_role_display()})"
+
+
+class Department(models.Model):
+    """An afdeling: the housing association's accounting and governance unit."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="departments"
+    )
+    number = models.CharField(_("afdelingsnummer"), max_length=20)
+    name = models.CharField(_("navn"), max_length=200)
+
+    class Meta:
+        verbose_name = _("afdeling")
+        verbose_name_plural = _("afdelinger")
+        ordering = ["organisation__name", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="department_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Property(models.Model):
+    """An ejendom, owned by the organisation (the owner CVR used for CPR lookups)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="properties",
+        verbose_name=_("ejer"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="properties",
+        null=True,
+        blank=True,
+        verbose_name=_("afdeling"),
+    )
+    name = models.CharField(_("navn"), max_length=200)
+    bfe_number = models.PositiveIntegerField(_("BFE-nummer"), null=True, blank=True)
+    municipality_code = models.CharField(
+        _("kommunekode"), max_length=4, validators=[validate_four_digits]
+    )
+
+    class Meta:
+        verbose_name = _("ejendom")
+        verbose_name_plural = _("ejendomme")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """A BBR building. Field 322 may point with H at another building, never at a unit."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("ejendom")
+    )
+    bbr_id = models.UUIDField(_("BBR bygnings-id"), unique=True, default=uuid.uuid4)
+    number = models.PositiveIntegerField(_("bygningsnummer"), default=1)
+    letting_code = models.CharField(
+        _("udlejningsforhold (felt 322)"),
+        max_length=1,
+        choices=LettingCode.choices,
+        blank=True,
+        default="",
+    )
+    letting_reference = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("H-henvisning til bygning"),
+    )
+
+    class Meta:
+        verbose_name = _("bygning")
+        verbose_name_plural = _("bygninger")
+        ordering = ["property__name", "number"]
+        constraints = [
+            # H needs a reference, and only H may have one (DOMAIN.md §2). The reference is
+            # typed as building->building, so building->unit cannot even be expressed.
+            models.CheckConstraint(
+                condition=(Q(letting_code="H") & Q(letting_reference__isnull=False))
+                | (~Q(letting_code="H") & Q(letting_reference__isnull=True)),
+                name="building_h_reference",
+            ),
+            models.CheckConstraint(
+                condition=~Q(letting_reference=F("pk")), name="building_h_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.property.name}, bygning {self.number}"
+
+
+class Entrance(models.Model):
+    """A DAR husnummer (adgangsadresse): street + house number = one stairwell."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="entrances", verbose_name=_("bygning")
+    )
+    dar_id = models.UUIDField(_("DAR husnummer-id"), unique=True, default=uuid.uuid4)
+    street_name = models.CharField(_("vejnavn"), max_length=100)
+    house_number = models.CharField(
+        _("husnummer"), max_length=4, validators=[validate_house_number]
+    )
+    postcode = models.CharField(_("postnummer"), max_length=4, validators=[validate_four_digits])
+    city = models.CharField(_("by"), max_length=100)
+    municipality_code = models.CharField(
+        _("kommunekode"), max_length=4, validators=[validate_four_digits]
+    )
+    road_code = models.CharField(_("vejkode"), max_length=4, validators=[validate_four_digits])
+    search_text = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("opgang")
+        verbose_name_plural = _("opgange")
+        ordering = ["street_name", "house_number"]
+        indexes = [models.Index(fields=["organisation", "street_name", "house_number"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality_code", "road_code", "house_number"],
+                name="entrance_address_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def street_address(self) -> str:
+        return f"{self.street_name} {self.house_number}"
+
+    @property
+    def address(self) -> str:
+        return f"{self.street_name} {self.house_number}, {self.postcode} {self.city}"
+
+    def build_search_text(self) -> str:
+        return normalise_search(f"{self.street_name} {self.house_number}")
+
+
+class Unit(models.Model):
+    """A DAR adresse (floor and door behind an entrance) and its BBR unit."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    entrance = models.ForeignKey(
+        Entrance, on_delete=models.PROTECT, related_name="units", verbose_name=_("opgang")
+    )
+    dar_id = models.UUIDField(_("DAR adresse-id"), unique=True, default=uuid.uuid4)
+    floor = models.CharField(_("etage"), max_length=3, blank=True, validators=[validate_floor])
+    door = models.CharField(_("dør"), max_length=4, blank=True, validators=[validate_door])
+    bbr_unit_id = models.UUIDField(_("BBR enheds-id"), unique=True, null=True, blank=True)
+    use_code = models.PositiveSmallIntegerField(_("anvendelseskode"), default=140)
+    area_m2 = models.DecimalField(_("areal m²"), max_digits=7, decimal_places=2)
+    rooms = models.PositiveSmallIntegerField(_("værelser"))
+    letting_code = models.CharField(
+        _("udlejningsforhold (felt 322)"),
+        max_length=1,
+        choices=LettingCode.choices,
+        blank=True,
+        default="",
+    )
+    letting_reference = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("H-henvisning til enhed"),
+    )
+    search_text = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("lejemål (enhed)")
+        verbose_name_plural = _("enheder")
+        ordering = ["search_text"]
+        indexes = [models.Index(fields=["organisation", "search_text"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entrance", "floor", "door"], name="unit_floor_door_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(letting_code="H") & Q(letting_reference__isnull=False))
+                | (~Q(letting_code="H") & Q(letting_reference__isnull=True)),
+                name="unit_h_reference",
+            ),
+            models.CheckConstraint(condition=~Q(letting_reference=F("pk")), name="unit_h_not_self"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="unit_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def floor_door(self) -> str:
+        parts = [f"{self.floor}." if self.floor else "", self.door]
+        return " ".join(p for p in parts if p)
+
+    @property
+    def street_address(self) -> str:
+        fd = self.floor_door
+        base = self.entrance.street_address
+        return f"{base}, {fd}" if fd else base
+
+    @property
+    def address(self) -> str:
+        e = self.entrance
+        return f"{self.street_address}, {e.postcode} {e.city}"
+
+    def build_search_text(self) -> str:
+        return normalise_search(f"{self.entrance.street_address} {self.floor} {self.door}")
+
+
+class Person(models.Model):
+    """A person the organisation deals with. The CPR number is stored only encrypted,
+    with a keyed hash for exact search and a masked form (DDMMYY-xxxx) for display."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    name = models.CharField(_("navn"), max_length=200)
+    birth_date = models.DateField(_("fødselsdato"), null=True, blank=True)
+    cpr_encrypted = models.TextField(blank=True, default="", editable=False)
+    cpr_hash = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    cpr_masked = models.CharField(
+        _("CPR-nummer"), max_length=11, blank=True, default="", editable=False
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("telefon"), max_length=20, blank=True)
+    protected = models.BooleanField(_("navne- og adressebeskyttelse"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("personer")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["organisation", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_cpr(self, cpr: str) -> None:
+        """Store a normalised, already validated CPR number (10 digits) or clear it."""
+        if not cpr:
+            self.cpr_encrypted = self.cpr_hash = self.cpr_masked = ""
+            return
+        self.cpr_encrypted = crypto.encrypt(cpr)
+        self.cpr_hash = crypto.search_hash(cpr)
+        self.cpr_masked = f"{cpr[:6]}-xxxx"
+
+    def reveal_cpr(self) -> str:
+        """The CPR number in clear. Callers must check the role and log the reveal."""
+        if not self.cpr_encrypted:
+            return ""
+        cpr = crypto.decrypt(self.cpr_encrypted)
+        return f"{cpr[:6]}-{cpr[6:]}"
+
+    @property
+    def public_name(self) -> str:
+        """The name as it may leave the organisation: protected persons never by name."""
+        return str(_("Beskyttet person")) if self.protected else self.name
+
+
+class Lease(models.Model):
+    """A lease (lejekontrakt) on one unit. The parties and start date identify the tenant
+    to the rent register; a tenant change is always: end this lease, create a new one."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="leases", verbose_name=_("enhed")
+    )
+    number = models.CharField(_("lejemålsnummer"), max_length=20, unique=True)
+    holder_type = models.CharField(
+        _("lejer eller andelshaver"),
+        max_length=10,
+        choices=HolderType.choices,
+        default=HolderType.TENANT,
+    )
+    parties = models.ManyToManyField(Person, related_name="leases", verbose_name=_("lejere"))
+    start_date = models.DateField(_("startdato"))
+    end_date = models.DateField(_("slutdato"), null=True, blank=True)
+    end_reason = models.CharField(_("ophørsårsag"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LeaseStatus.choices, default=LeaseStatus.ACTIVE
+    )
+    rent = models.DecimalField(_("husleje pr. måned"), max_digits=10, decimal_places=2)
+    special_payments = models.DecimalField(
+        _("særlige ydelser pr. måned"), max_digits=10, decimal_places=2, default=0
+    )
+    heating_aconto = models.DecimalField(
+        _("aconto varme pr. måned"), max_digits=10, decimal_places=2, default=0
+    )
+    water_aconto = models.DecimalField(
+        _("aconto vand pr. måned"), max_digits=10, decimal_places=2, default=0
+    )
+    electricity = models.CharField(
+        _("el"),
+        max_length=20,
+        choices=UtilityPayment.choices,
+        default=UtilityPayment.ACONTO_UTILITY,
+    )
+    water = models.CharField(
+        _("vand"),
+        max_length=20,
+        choices=UtilityPayment.choices,
+        default=UtilityPayment.ACONTO_ORGANISATION,
+    )
+    drainage = models.CharField(
+        _("vandafledning"),
+        max_length=20,
+        choices=UtilityPayment.choices,
+        default=UtilityPayment.INCLUDED,
+    )
+    heating = models.CharField(
+        _("varme"),
+        max_length=20,
+        choices=UtilityPayment.choices,
+        default=UtilityPayment.ACONTO_ORGANISATION,
+    )
+    heating_form = models.CharField(
+        _("opvarmningsform"),
+        max_length=10,
+        choices=HeatingForm.choices,
+        default=HeatingForm.DISTRICT,
+    )
+    tenant_maintains = models.BooleanField(_("lejer har vedligeholdelsespligt"), default=False)
+    private_kitchen = models.BooleanField(_("eget køkken"), default=True)
+    garage_carport = models.BooleanField(_("garage/carport"), default=False)
+    accessible = models.BooleanField(_("egnet for bevægelseshæmmede"), default=False)
+    student_room = models.BooleanField(_("ungdoms-/kollegieværelse"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lejekontrakt")
+        verbose_name_plural = _("lejekontrakter")
+        ordering = ["-start_date", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["unit", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="lease_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="active") & Q(end_date__isnull=True))
+                | (Q(status="ended") & Q(end_date__isnull=False)),
+                name="lease_status_matches_end",
+            ),
+            models.CheckConstraint(condition=Q(rent__gte=0), name="lease_rent_not_negative"),
+            # No two overlapping leases on one unit: see migration 0002 (an exclusion
+            # constraint on PostgreSQL, a trigger on SQLite).
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Lejemål')} {self.number}"
+
+    @property
+    def total_monthly(self):
+        return self.rent + self.special_payments + self.heating_aconto + self.water_aconto
+
+
+class ChangeRecord(models.Model):
+    """Change history for tenancy records: who, when, which request, before/after.
+
+    Snapshots hold no CPR number in clear (only the masked form). `people` links every
+    person whose data appears in the snapshots so a GDPR erasure can scrub them out.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(_("handling"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("udført af"),
+    )
+    request_id = models.CharField(max_length=36, blank=True)
+    at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    before = models.JSONField(_("før"), default=dict, blank=True)
+    after = models.JSONField(_("efter"), default=dict, blank=True)
+    people = models.ManyToManyField(Person, related_name="+", blank=True)
+
+    class Meta:
+        verbose_name = _("ændring")
+        verbose_name_plural = _("ændringshistorik")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        keys = sorted(set(self.before) | set(self.after))
+        return [
+            (k, self.before.get(k), self.after.get(k))
+            for k in keys
+            if self.before.get(k) != self.after.get(k)
+        ]
