@@ -195,6 +195,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# External services (local simulators by default; the real services can be configured).
+GCTP_BASE_URL = env("GCTP_BASE_URL", default="http://127.0.0.1:8101/cpr-online-gctp/gctp")
+GCTP_USERID = env("GCTP_USERID", default="boligkontor")
+GCTP_PASSWORD = env("GCTP_PASSWORD", default="demo-gctp")
+GCTP_TIMEOUT = env.float("GCTP_TIMEOUT", default=10.0)
+HLR_BASE_URL = env("HLR_BASE_URL", default="http://127.0.0.1:8102")
+HLR_API_KEY = env("HLR_API_KEY", default="demo-hlr")
+HLR_TIMEOUT = env.float("HLR_TIMEOUT", default=10.0)
+
 # Exports above this many rows run as a background job with a progress bar.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=10_000)
 

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from rentregister import outbox as rent_outbox
+
 from .choices import LeaseStatus
 from .errors import DomainError, TenantChangeError
 from .history import record_change, snapshot
@@ -223,9 +225,10 @@ def unit_update(*, unit: Unit, actor=None, **fields) -> Unit:
     _full_clean(unit)
     with transaction.atomic():
         unit.save()
-        record_change(
+        record = record_change(
             instance=unit, action="update", actor=actor, before=before, after=snapshot(unit)
         )
+        rent_outbox.unit_changed(record=record, unit=unit)
     return unit
 
 
@@ -336,7 +339,7 @@ def lease_create(
         lease.number = _next_lease_number(unit)
         _save_checked(lease)
         lease.parties.set(parties)
-        record_change(
+        record = record_change(
             instance=lease,
             action="create",
             actor=actor,
@@ -344,6 +347,7 @@ def lease_create(
             after=snapshot(lease),
             people=parties,
         )
+        rent_outbox.lease_changed(record=record, lease=lease)
     return lease
 
 
@@ -388,7 +392,7 @@ def lease_update(*, lease: Lease, actor=None, **fields) -> Lease:
     _full_clean(lease)
     with transaction.atomic():
         lease.save()
-        record_change(
+        record = record_change(
             instance=lease,
             action="update",
             actor=actor,
@@ -396,6 +400,7 @@ def lease_update(*, lease: Lease, actor=None, **fields) -> Lease:
             after=snapshot(lease),
             people=lease.parties.all(),
         )
+        rent_outbox.lease_changed(record=record, lease=lease)
     return lease
 
 
@@ -420,7 +425,7 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
     lease.status = LeaseStatus.ENDED
     with transaction.atomic():
         _save_checked(lease)
-        record_change(
+        record = record_change(
             instance=lease,
             action="end",
             actor=actor,
@@ -428,6 +433,7 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
             after=snapshot(lease),
             people=lease.parties.all(),
         )
+        rent_outbox.lease_changed(record=record, lease=lease)
     return lease
 
 
@@ -450,7 +456,7 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
     lease.status = LeaseStatus.ACTIVE
     with transaction.atomic():
         _save_checked(lease)
-        record_change(
+        record = record_change(
             instance=lease,
             action="reinstate",
             actor=actor,
@@ -458,6 +464,7 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
             after=snapshot(lease),
             people=lease.parties.all(),
         )
+        rent_outbox.lease_changed(record=record, lease=lease)
     return lease
 
 
@@ -483,7 +490,7 @@ def lease_change_rent(*, lease: Lease, rent: Decimal, effective_date: date, acto
     after["rent_effective_date"] = effective_date.isoformat()
     with transaction.atomic():
         lease.save(update_fields=["rent"])
-        record_change(
+        record = record_change(
             instance=lease,
             action="rent_change",
             actor=actor,
@@ -491,4 +498,5 @@ def lease_change_rent(*, lease: Lease, rent: Decimal, effective_date: date, acto
             after=after,
             people=lease.parties.all(),
         )
+        rent_outbox.lease_changed(record=record, lease=lease)
     return lease

@@ -1,0 +1,94 @@
+"""Start the whole product on the embedded default and stop it all on Ctrl-C.
+
+Web (Django dev server on 127.0.0.1:8000), Celery worker and beat over the filesystem
+broker, and the GCTP and HLR simulators when their modules exist. Output of every process is
+prefixed with its name.
+"""
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HOST = os.environ.get("RUN_HOST", "127.0.0.1")
+PORT = os.environ.get("RUN_PORT", "8000")
+
+PROCESSES = [
+    ("web", [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]),
+    ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-l", "info", "-c", "2"]),
+    ("beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "info"]),
+]
+SIMULATORS = [
+    ("gctp-sim", "cprlookup.simulator"),
+    ("hlr-sim", "rentregister.simulator"),
+]
+
+
+def _pump(name: str, stream) -> None:
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    commands = list(PROCESSES)
+    for name, module in SIMULATORS:
+        if importlib.util.find_spec(module) is not None:
+            commands.insert(0, (name, [PY, "-m", module]))
+    children: list[tuple[str, subprocess.Popen]] = []
+    for name, cmd in commands:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+        children.append((name, proc))
+
+    print(f"\nBoligkontor kører på http://{HOST}:{PORT}/  (Ctrl-C stopper alt)")
+    print("Demo-brugere (kun til demo), adgangskode 'demo': sagsbehandler, cpr, admin")
+    print(
+        f"Admin: http://{HOST}:{PORT}/admin/  API-dokumentation: http://{HOST}:{PORT}/api/docs/\n"
+    )
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"{name} stopped with exit code {proc.returncode}; stopping everything")
+                    stopping, code = True, 1
+                    break
+            time.sleep(0.5)
+    finally:
+        for _, proc in children:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.time() + 10
+        for _, proc in children:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""One FilterSet per model, used by the browser lists, the API and the Excel exports, so the
+three never disagree about what "the filtered set" is."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import HolderType, LeaseStatus, LettingCode
+from .crypto import search_hash
+from .models import Entrance, Lease, Person, Property, Unit, normalise_search
+from .validators import normalise_cpr
+
+
+class PropertyFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Søg"))
+    department = django_filters.NumberFilter(field_name="department_id", label=_("Afdeling"))
+
+    class Meta:
+        model = Property
+        fields = ["q", "department", "municipality_code"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(name__icontains=value)
+
+
+class EntranceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Adresse"))
+    postcode = django_filters.CharFilter(label=_("Postnummer"))
+    property = django_filters.NumberFilter(field_name="building__property_id", label=_("Ejendom"))
+    dar_id = django_filters.UUIDFilter(label=_("DAR husnummer-id"))
+
+    class Meta:
+        model = Entrance
+        fields = ["q", "postcode", "property", "dar_id", "municipality_code"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search_text__startswith=normalise_search(value))
+
+
+class UnitFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Adresse"))
+    postcode = django_filters.CharFilter(field_name="entrance__postcode", label=_("Postnummer"))
+    entrance = django_filters.NumberFilter(field_name="entrance_id", label=_("Opgang"))
+    property = django_filters.NumberFilter(
+        field_name="entrance__building__property_id", label=_("Ejendom")
+    )
+    dar_id = django_filters.UUIDFilter(label=_("DAR adresse-id"))
+    letting_code = django_filters.ChoiceFilter(
+        choices=LettingCode.choices, label=_("Udlejningsforhold")
+    )
+    rooms = django_filters.NumberFilter(label=_("Værelser"))
+    min_area = django_filters.NumberFilter(
+        field_name="area_m2", lookup_expr="gte", label=_("Min. areal")
+    )
+    max_area = django_filters.NumberFilter(
+        field_name="area_m2", lookup_expr="lte", label=_("Maks. areal")
+    )
+
+    class Meta:
+        model = Unit
+        fields = [
+            "q",
+            "postcode",
+            "entrance",
+            "property",
+            "dar_id",
+            "letting_code",
+            "rooms",
+            "use_code",
+        ]
+
+    def filter_q(self, queryset, name, value):
+        """Prefix match on 'street number floor door': 'Strandvejen 12' finds the whole
+        stairwell (the trailing space stops 'Strandvejen 120' from matching)."""
+        text = normalise_search(value)
+        if not text:
+            return queryset
+        return queryset.filter(Q(search_text=text) | Q(search_text__startswith=text + " "))
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Navn eller CPR-nummer"))
+    protected = django_filters.BooleanFilter(label=_("Beskyttet"))
+
+    class Meta:
+        model = Person
+        fields = ["q", "protected"]
+
+    def filter_q(self, queryset, name, value):
+        """A full CPR number is matched through the keyed hash (never stored in clear);
+        anything else is a name search."""
+        digits = normalise_cpr(value)
+        if digits.isdigit() and len(digits) == 10:
+            return queryset.filter(cpr_hash=search_hash(digits))
+        return queryset.filter(name__icontains=value.strip())
+
+
+class LeaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Lejemålsnummer"))
+    status = django_filters.ChoiceFilter(choices=LeaseStatus.choices, label=_("Status"))
+    holder_type = django_filters.ChoiceFilter(choices=HolderType.choices, label=_("Type"))
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Enhed"))
+    person = django_filters.NumberFilter(field_name="parties", label=_("Person"))
+    start_from = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", label=_("Start fra")
+    )
+    start_to = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", label=_("Start til")
+    )
+    postcode = django_filters.CharFilter(
+        field_name="unit__entrance__postcode", label=_("Postnummer")
+    )
+
+    class Meta:
+        model = Lease
+        fields = [
+            "q",
+            "status",
+            "holder_type",
+            "unit",
+            "person",
+            "start_from",
+            "start_to",
+            "postcode",
+        ]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(number__startswith=value.strip())
