@@ -1,15 +1,11 @@
 """Template context: the user's organisations and the one currently chosen."""
 
-from .selectors import organisation_list
+from .scope import current_organisation as _current
 
 
 def current_organisation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    organisations = list(organisation_list(user=user))
-    chosen_id = request.session.get("organisation_id")
-    current = next((o for o in organisations if o.pk == chosen_id), None)
-    if current is None and organisations:
-        current = organisations[0]
-    return {"user_organisations": organisations, "current_organisation": current}
+    current = _current(request)
+    return {"user_organisations": request._user_organisations, "current_organisation": current}
