@@ -1,0 +1,27 @@
+"""Django admin for GDPR records: the reveal log is read-only (append-only by design)."""
+
+from django.contrib import admin
+
+from .models import CprReveal
+
+
+@admin.register(CprReveal)
+class CprRevealAdmin(admin.ModelAdmin):
+    """Who saw which CPR number, when and why. Nobody adds, edits or deletes rows here."""
+
+    list_display = ["at", "user", "person", "organisation", "purpose"]
+    list_filter = ["organisation", "at"]
+    search_fields = ["user__username", "person__name", "purpose"]
+    list_select_related = ["user", "person", "organisation"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-pk"]
+    readonly_fields = ["at", "user", "person", "organisation", "purpose"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
