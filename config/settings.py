@@ -115,6 +115,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -195,6 +196,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per shared choice set (several lease fields use the same choices).
+    "ENUM_NAME_OVERRIDES": {
+        "UtilityPaymentEnum": "tenancy.choices.UtilityPayment",
+        "HeatingFormEnum": "tenancy.choices.HeatingForm",
+        "LettingCodeEnum": "tenancy.choices.LettingCode",
+        "LeaseStatusEnum": "tenancy.choices.LeaseStatus",
+        "HolderTypeEnum": "tenancy.choices.HolderType",
+        "RoleEnum": "tenancy.choices.Role",
+        "OrganisationKindEnum": "tenancy.choices.OrganisationKind",
+    },
 }
 
 # External services (local simulators by default; the real services can be configured).
