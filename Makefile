@@ -33,6 +33,8 @@ migrate: setup
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	@# The GCTP simulator plays the CPR register: its population is derived from the portfolio.
+	@if [ ! -f var/gctp-sim.json ]; then $(BIN)/python manage.py gctp_sim_build --out var/gctp-sim.json; fi
 
 run: demo
 	$(BIN)/python scripts/run_all.py
