@@ -500,3 +500,51 @@ class ChangeRecord(models.Model):
             for k in keys
             if self.before.get(k) != self.after.get(k)
         ]
+
+
+class ExportJob(models.Model):
+    """An Excel download too large to build inside a request: a Celery worker writes the
+    file under MEDIA_ROOT/exports/ and updates `done` as it goes, so the browser can show
+    progress. Only the user who asked for it may see or download it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("I kø")
+        RUNNING = "running", _("I gang")
+        DONE = "done", _("Færdig")
+        FAILED = "failed", _("Fejlet")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("bruger"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    kind = models.CharField(_("liste"), max_length=20)
+    query = models.TextField(_("filtre"), blank=True)
+    language = models.CharField(_("sprog"), max_length=10, default="da")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("rækker i alt"), default=0)
+    done = models.PositiveIntegerField(_("rækker skrevet"), default=0)
+    file = models.CharField(_("fil"), max_length=200, blank=True)
+    error = models.TextField(_("fejl"), blank=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    started_at = models.DateTimeField(_("startet"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("afsluttet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Excel-eksport")
+        verbose_name_plural = _("Excel-eksporter")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
