@@ -1,0 +1,150 @@
+"""Forms for the lease lifecycle. They only collect input: every rule is in tenancy.services,
+and the views turn its DomainError into errors on these forms."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .choices import HeatingForm, HolderType, UtilityPayment
+from .validators import normalise_cpr
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": 0}
+
+
+class PartiesField(forms.ModelMultipleChoiceField):
+    """Lease parties chosen among the organisation's people (rendered by the person picker,
+    so 600,000 people never end up in one <select>)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.cpr_masked})" if obj.cpr_masked else obj.name
+
+
+class LeaseTermsMixin(forms.Form):
+    """The lease terms reported to the rent register (DOMAIN.md §3)."""
+
+    holder_type = forms.ChoiceField(
+        label=_("Lejer eller andelshaver"), choices=HolderType.choices, initial=HolderType.TENANT
+    )
+    special_payments = forms.DecimalField(
+        label=_("Særlige ydelser pr. måned (kr.)"), initial=0, **MONEY
+    )
+    heating_aconto = forms.DecimalField(label=_("Aconto varme pr. måned (kr.)"), initial=0, **MONEY)
+    water_aconto = forms.DecimalField(label=_("Aconto vand pr. måned (kr.)"), initial=0, **MONEY)
+    electricity = forms.ChoiceField(
+        label=_("El"), choices=UtilityPayment.choices, initial=UtilityPayment.ACONTO_UTILITY
+    )
+    water = forms.ChoiceField(
+        label=_("Vand"), choices=UtilityPayment.choices, initial=UtilityPayment.ACONTO_ORGANISATION
+    )
+    drainage = forms.ChoiceField(
+        label=_("Vandafledning"), choices=UtilityPayment.choices, initial=UtilityPayment.INCLUDED
+    )
+    heating = forms.ChoiceField(
+        label=_("Varme"),
+        choices=UtilityPayment.choices,
+        initial=UtilityPayment.ACONTO_ORGANISATION,
+    )
+    heating_form = forms.ChoiceField(
+        label=_("Opvarmningsform"), choices=HeatingForm.choices, initial=HeatingForm.DISTRICT
+    )
+    tenant_maintains = forms.BooleanField(
+        label=_("Lejer har vedligeholdelsespligt"), required=False
+    )
+    private_kitchen = forms.BooleanField(label=_("Eget køkken"), required=False, initial=True)
+    garage_carport = forms.BooleanField(label=_("Garage/carport"), required=False)
+    accessible = forms.BooleanField(label=_("Egnet for bevægelseshæmmede"), required=False)
+    student_room = forms.BooleanField(label=_("Ungdoms-/kollegieværelse"), required=False)
+
+    TERM_FIELDS = (
+        "holder_type",
+        "special_payments",
+        "heating_aconto",
+        "water_aconto",
+        "electricity",
+        "water",
+        "drainage",
+        "heating",
+        "heating_form",
+        "tenant_maintains",
+        "private_kitchen",
+        "garage_carport",
+        "accessible",
+        "student_room",
+    )
+
+    def terms(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.TERM_FIELDS}
+
+
+class LeaseCreateForm(LeaseTermsMixin):
+    """A new lease on a unit: parties from the organisation's people and/or one new person."""
+
+    parties = PartiesField(queryset=None, label=_("Lejere"), required=False)
+    new_party_name = forms.CharField(label=_("Ny lejer: navn"), max_length=200, required=False)
+    new_party_cpr = forms.CharField(
+        label=_("Ny lejer: CPR-nummer"),
+        max_length=11,
+        required=False,
+        help_text=_("DDMMÅÅ-SSSS. Kun med lejerens samtykke; vises herefter maskeret."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    start_date = forms.DateField(label=_("Startdato"), widget=DATE_WIDGET)
+    rent = forms.DecimalField(label=_("Husleje pr. måned (kr.)"), **MONEY)
+
+    field_order = ["parties", "new_party_name", "new_party_cpr", "start_date", "rent"]
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = people
+
+    def clean_new_party_cpr(self):
+        return normalise_cpr(self.cleaned_data["new_party_cpr"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_party_cpr") and not data.get("new_party_name"):
+            self.add_error("new_party_name", _("Skriv navnet på den nye lejer."))
+        if not data.get("parties") and not data.get("new_party_name") and not self.errors:
+            raise ValidationError(
+                _("Vælg mindst én lejer blandt personerne, eller opret en ny lejer.")
+            )
+        return data
+
+
+class LeaseEditForm(LeaseTermsMixin):
+    """Edit the terms of a lease. The parties and start date are on the form so the
+    service can explain why a tenant change is refused (end + new lease instead)."""
+
+    parties = PartiesField(queryset=None, label=_("Lejere"))
+    start_date = forms.DateField(label=_("Startdato"), widget=DATE_WIDGET)
+
+    field_order = ["parties", "start_date"]
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = people
+
+
+class LeaseEndForm(forms.Form):
+    end_date = forms.DateField(
+        label=_("Slutdato"),
+        widget=DATE_WIDGET,
+        help_text=_("Sidste dag i lejeforholdet."),
+    )
+    reason = forms.CharField(label=_("Årsag"), max_length=200, required=False)
+
+
+class LeaseRentForm(forms.Form):
+    rent = forms.DecimalField(label=_("Ny husleje pr. måned (kr.)"), **MONEY)
+    effective_date = forms.DateField(label=_("Gælder fra"), widget=DATE_WIDGET)
+
+
+class CprRevealForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Formål"),
+        max_length=200,
+        help_text=_("Hvorfor skal du se CPR-nummeret? Visningen logges med formålet."),
+    )
