@@ -1,0 +1,259 @@
+"""The GCTP simulator over raw HTTP (no product client): wire format, codes, knobs."""
+
+# ruff: noqa: S314, S107 - parses our own simulator's answers; demo credentials
+
+import http.client
+import json
+import subprocess
+import sys
+import time
+import urllib.parse
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.cprlookup.conftest import SAMPLE
+
+NS = "{http://www.cpr.dk}"
+
+
+def _post(sim, xml: str, token: str | None = None, timeout: float = 10):
+    url = urllib.parse.urlsplit(sim.base_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    headers = {"Content-Type": "text/xml; charset=ISO-8859-1"}
+    if token:
+        headers["Cookie"] = f"Token={token}"
+    conn.request("POST", url.path, body=xml.encode("iso-8859-1"), headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp, body
+
+
+def _envelope(inner: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        f'<root xmlns="http://www.cpr.dk"><Gctp v="2.0">{inner}</Gctp></root>'
+    )
+
+
+def _signon(sim, userid="boligkontor", password="demo-gctp"):
+    return _post(
+        sim, _envelope(f'<Sik function="signon" userid="{userid}" password="{password}"/>')
+    )
+
+
+def _token(sim) -> str:
+    resp, _ = _signon(sim)
+    return resp.getheader("Set-Cookie").split(";")[0].split("=", 1)[1]
+
+
+def _search_xml(**fields) -> str:
+    key = "".join(f'<Field r="{r}" v="{v}"/>' for r, v in fields.items())
+    return _envelope(
+        '<System r="CprSoeg"><Service r="UDLEJER"><CprServiceHeader r="UDLEJER">'
+        f"<Key>{key}</Key></CprServiceHeader></Service></System>"
+    )
+
+
+def _kvit(body: bytes) -> ET.Element:
+    return next(ET.fromstring(body).iter(f"{NS}Kvit"))
+
+
+def _rows(body: bytes) -> list[dict]:
+    return [
+        {f.get("r"): f.get("v") for f in row.iter(f"{NS}Field")}
+        for row in ET.fromstring(body).iter(f"{NS}Row")
+    ]
+
+
+def test_signon_sets_token_cookie_with_expiry(gctp_simulator):
+    resp, body = _signon(gctp_simulator)
+    assert resp.status == 200
+    assert "ISO-8859-1" in resp.getheader("Content-Type")
+    cookie = resp.getheader("Set-Cookie")
+    assert cookie.startswith("Token=")
+    assert "Expires=" in cookie
+    kvit = _kvit(body)
+    assert (kvit.get("v"), kvit.get("r"), kvit.get("t")) == ("900", "returKode", "Signon udført")
+    assert gctp_simulator.stats()["signons"] == 1
+
+
+def test_wrong_password_answers_905_without_cookie(gctp_simulator):
+    resp, body = _signon(gctp_simulator, password="forkert")
+    assert resp.getheader("Set-Cookie") is None
+    assert _kvit(body).get("v") == "905"
+    assert gctp_simulator.stats()["signon_failures"] == 1
+
+
+def test_search_without_or_with_expired_token_answers_901(gctp_simulator):
+    xml = _search_xml(CVR=SAMPLE.CVR, DARADR=SAMPLE.H1_ST_TV)
+    assert _kvit(_post(gctp_simulator, xml)[1]).get("v") == "901"
+    token = _token(gctp_simulator)
+    assert _kvit(_post(gctp_simulator, xml, token)[1]).get("v") == "0"
+    gctp_simulator.expire_tokens()
+    assert _kvit(_post(gctp_simulator, xml, token)[1]).get("v") == "901"
+
+
+def test_token_lifetime_knob_expires_tokens(gctp_simulator):
+    gctp_simulator.configure(token_lifetime=0.3)
+    token = _token(gctp_simulator)
+    xml = _search_xml(CVR=SAMPLE.CVR, DARADR=SAMPLE.H1_ST_TV)
+    assert _kvit(_post(gctp_simulator, xml, token)[1]).get("v") == "0"
+    time.sleep(0.4)
+    assert _kvit(_post(gctp_simulator, xml, token)[1]).get("v") == "901"
+
+
+def test_search_by_address_id_answers_rows_and_repeats_header(gctp_simulator):
+    token = _token(gctp_simulator)
+    resp, body = _post(gctp_simulator, _search_xml(CVR=SAMPLE.CVR, DARADR=SAMPLE.H1_ST_TV), token)
+    assert resp.status == 200
+    header = next(ET.fromstring(body).iter(f"{NS}CprServiceHeader"))
+    assert header.get("r") == "UDLEJER"
+    assert len(header.get("ts")) == 17
+    assert _kvit(body).attrib == {"r": "Ok", "t": "", "v": "0"}
+    # Søren lives there; FUTURE moves in after "today" and is not returned.
+    assert _rows(body) == [
+        {
+            "PNR": SAMPLE.SOEREN[0],
+            "ADRNVN": SAMPLE.SOEREN[1],
+            "TILFLYDTO": "20150401",
+            "FRAFLYDTO": "",
+            "BESKYT": "0",
+            "DARADR": SAMPLE.H1_ST_TV,
+            "ETAGE": "st",
+            "SIDEDOER": "tv",
+        }
+    ]
+    assert "Søren Ærø".encode("iso-8859-1") in body  # Latin-1 on the wire, not UTF-8
+
+
+def test_stairwell_search_returns_every_dwelling_and_filters_by_move_out(gctp_simulator):
+    token = _token(gctp_simulator)
+    body = _post(gctp_simulator, _search_xml(CVR=SAMPLE.CVR, DARHUS=SAMPLE.H1), token)[1]
+    rows = {r["PNR"]: r for r in _rows(body)}
+    assert set(rows) == {
+        SAMPLE.SOEREN[0],
+        SAMPLE.PROTECTED[0],
+        SAMPLE.MOVED_RECENTLY[0],
+        SAMPLE.NEWCOMER[0],
+    }
+    assert rows[SAMPLE.MOVED_RECENTLY[0]]["FRAFLYDTO"] == "20240115"
+    protected = rows[SAMPLE.PROTECTED[0]]
+    assert protected["BESKYT"] == "1"
+    assert protected["ADRNVN"] == protected["DARADR"] == protected["ETAGE"] == ""
+    assert gctp_simulator.stats()["searches_by_key"]["DARHUS"] == 1
+
+
+def test_moved_out_exactly_one_year_ago_is_still_returned(gctp_simulator):
+    gctp_simulator.configure(today="2025-01-15")
+    token = _token(gctp_simulator)
+    body = _post(gctp_simulator, _search_xml(CVR=SAMPLE.CVR, DARADR=SAMPLE.H1_1_TV), token)[1]
+    assert SAMPLE.MOVED_RECENTLY[0] in {r["PNR"] for r in _rows(body)}
+    gctp_simulator.configure(today="2025-01-16")
+    body = _post(gctp_simulator, _search_xml(CVR=SAMPLE.CVR, DARADR=SAMPLE.H1_1_TV), token)[1]
+    assert SAMPLE.MOVED_RECENTLY[0] not in {r["PNR"] for r in _rows(body)}
+
+
+def test_address_parts_search_exact_and_whole_stairwell(gctp_simulator):
+    token = _token(gctp_simulator)
+    parts = {"KOMKOD": "101", "VEJKOD": SAMPLE.ROAD, "HUSNR": SAMPLE.H1_NUMBER}
+    body = _post(
+        gctp_simulator, _search_xml(CVR=SAMPLE.CVR, **parts, ETAGE="1", SIDEDOER="th"), token
+    )[1]
+    assert [r["PNR"] for r in _rows(body)] == [SAMPLE.PROTECTED[0]]
+    body = _post(gctp_simulator, _search_xml(CVR=SAMPLE.CVR, **parts), token)[1]
+    assert len(_rows(body)) == 4
+    body = _post(
+        gctp_simulator,
+        _search_xml(CVR=SAMPLE.CVR, KOMKOD="0101", VEJKOD="0100", HUSNR="14b"),
+        token,
+    )[1]
+    assert [r["PNR"] for r in _rows(body)] == [SAMPLE.H2_RESIDENT[0]]
+    assert gctp_simulator.stats()["searches_by_key"]["ADRESSE"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"CVR": SAMPLE.UNREGISTERED_CVR, "DARADR": SAMPLE.H4_ADDR}, "60"),
+        ({"CVR": SAMPLE.OTHER_CVR, "DARADR": SAMPLE.H1_ST_TV}, "61"),
+        ({"CVR": SAMPLE.OTHER_CVR, "DARHUS": SAMPLE.H1}, "61"),
+        ({"CVR": SAMPLE.CVR, "DARADR": SAMPLE.UNKNOWN}, "62"),
+        ({"CVR": SAMPLE.CVR, "DARHUS": SAMPLE.UNKNOWN}, "62"),
+        ({"CVR": SAMPLE.CVR, "KOMKOD": "0101", "VEJKOD": "0100", "HUSNR": "99"}, "62"),
+        ({"CVR": SAMPLE.CVR, "DARADR": "not-a-uuid"}, "16"),
+        ({"CVR": "1234", "DARADR": SAMPLE.H1_ST_TV}, "16"),
+        ({"DARADR": SAMPLE.H1_ST_TV}, "16"),
+        ({"CVR": SAMPLE.CVR}, "16"),
+        ({"CVR": SAMPLE.CVR, "DARADR": SAMPLE.H1_ST_TV, "DARHUS": SAMPLE.H1}, "16"),
+        ({"CVR": SAMPLE.CVR, "PNR": "0101801234"}, "16"),
+        ({"CVR": SAMPLE.CVR, "KOMKOD": "0101", "HUSNR": "12"}, "16"),
+    ],
+)
+def test_refusals_answer_http_200_with_kvit(gctp_simulator, fields, code):
+    token = _token(gctp_simulator)
+    resp, body = _post(gctp_simulator, _search_xml(**fields), token)
+    assert resp.status == 200
+    kvit = _kvit(body)
+    assert kvit.get("v") == code
+    assert kvit.get("t")
+    assert _rows(body) == []
+    assert gctp_simulator.stats()["refusals"] == {code: 1}
+
+
+def test_malformed_xml_answers_16(gctp_simulator):
+    resp, body = _post(gctp_simulator, "<root><Gctp>")
+    assert resp.status == 200
+    assert _kvit(body).get("v") == "16"
+
+
+def test_error_rate_injects_http_5xx_with_kvit(gctp_simulator):
+    gctp_simulator.configure(error_rate=1)
+    resp, body = _signon(gctp_simulator)
+    assert resp.status in (500, 503)
+    assert _kvit(body).get("v") == "999"
+    assert gctp_simulator.stats()["errors_injected"] == 1
+
+
+def test_timeout_rate_sleeps_then_drops_the_connection(gctp_simulator):
+    gctp_simulator.configure(timeout_rate=1, timeout_sleep_ms=300)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError, TimeoutError)):
+        _signon(gctp_simulator)
+    gctp_simulator.configure(timeout_rate=0)
+    assert gctp_simulator.stats()["timeouts_injected"] == 1
+
+
+def test_latency_knob_delays_answers(gctp_simulator):
+    gctp_simulator.configure(latency_ms=200)
+    started = time.monotonic()
+    _signon(gctp_simulator)
+    assert time.monotonic() - started >= 0.2
+
+
+def test_bad_config_is_rejected(gctp_simulator):
+    with pytest.raises(Exception, match="400"):
+        gctp_simulator.configure(error_rate=2)
+    with pytest.raises(Exception, match="400"):
+        gctp_simulator.configure(nonsense=1)
+
+
+def test_start_flags_and_empty_register(gctp_simulator_factory):
+    sim = gctp_simulator_factory(
+        data={"registered_cvrs": [], "addresses": [], "people": []}, latency_ms=5
+    )
+    assert sim.stats()["register"]["addresses"] == 0
+    _, body = _signon(sim)  # default user when the file names none
+    assert _kvit(body).get("v") == "900"
+
+
+def test_simulator_does_not_import_django():
+    code = (
+        "import sys, cprlookup.simulator as s; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'tenancy', 'config')]; "
+        "print(json.dumps(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, check=True, text=True
+    )
+    assert json.loads(out.stdout) == []
