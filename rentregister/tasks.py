@@ -1,0 +1,33 @@
+"""Celery tasks for the rent register: thin wrappers around the outbox services.
+
+The push task is enqueued on commit after each change; the sweeper (every
+RENT_SWEEP_INTERVAL_SECONDS via beat) re-sends stuck and due filings, so filings written
+while Redis or the register was down are sent after recovery. Both are idempotent: an
+accepted filing is never claimed again, and the register honours the idempotency key."""
+
+from config.celery import app
+
+from . import conf, services
+
+
+@app.task(name="rentregister.push_filings", acks_late=True, ignore_result=True)
+def filings_push_task() -> dict:
+    """Send all due filings to the rent register."""
+    stats = services.filings_push()
+    return {"claimed": stats.claimed, "accepted": stats.accepted}
+
+
+@app.task(name="rentregister.sweep_filings", acks_late=True, ignore_result=True)
+def filings_sweep_task() -> dict:
+    """Release stuck filings and send everything due (periodic)."""
+    stats = services.filings_sweep()
+    return {"claimed": stats.claimed, "accepted": stats.accepted}
+
+
+@app.on_after_finalize.connect
+def setup_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(
+        conf.RENT_SWEEP_INTERVAL_SECONDS,
+        filings_sweep_task.s(),
+        name="rentregister: sweep filings",
+    )
