@@ -1,1 +1,15 @@
-urlpatterns: list = []
+"""URLs of the CPR lookup REST API, mounted at /api/cpr/ (config/urls.py)."""
+
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("lookups", api.LookupViewSet, basename="cpr-lookup")
+router.register("ledger", api.ChargeViewSet, basename="cpr-charge")
+router.register("scans", api.ScanJobViewSet, basename="cpr-scan")
+router.register("reconciliation", api.ReconciliationViewSet, basename="cpr-reconciliation")
+router.register("events", api.EventViewSet, basename="cpr-event")
+
+app_name = "cprapi"
+urlpatterns = router.urls

@@ -1,0 +1,112 @@
+"""Excel downloads for CPR lookups (tenancy.excel). Anything downloaded can leave the
+organisation, so protected persons appear as "Beskyttet person" without name or address,
+and CPR numbers are masked unless the user is a CPR officer of the organisation."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from tenancy import crypto
+from tenancy.excel import Column, xlsx_filename, xlsx_response
+
+from .models import CprLookup
+
+
+def _cpr(row, full: bool) -> str:
+    if full and row.cpr_encrypted:
+        cpr = crypto.decrypt(row.cpr_encrypted)
+        return f"{cpr[:6]}-{cpr[6:]}"
+    return row.cpr_masked
+
+
+def _birth_date(row):
+    from tenancy.validators import cpr_birth_date
+
+    try:
+        return cpr_birth_date(crypto.decrypt(row.cpr_encrypted))
+    except Exception:  # a CPR number stdnum cannot date: leave the cell empty
+        return None
+
+
+def lookup_result_response(*, lookup: CprLookup, residents, full_cpr: bool):
+    """The lookup result with the fuller detail of DOMAIN.md §1."""
+
+    def address(row, part):
+        if row.is_protected:
+            return ""
+        unit = row.unit
+        if unit is None:
+            return {"floor": row.floor, "door": row.door}.get(part, "")
+        e = unit.entrance
+        return {
+            "street": e.street_address,
+            "floor": unit.floor,
+            "door": unit.door,
+            "postcode": f"{e.postcode} {e.city}",
+        }[part]
+
+    columns = [
+        Column(_("Navn"), lambda r: r.public_name, width=28),
+        Column(_("CPR-nummer"), lambda r: _cpr(r, full_cpr), width=14),
+        Column(_("Fødselsdato"), _birth_date, kind="date"),
+        Column(_("Beskyttet"), lambda r: r.is_protected, width=10),
+        Column(_("Tilflyttet"), lambda r: r.move_in, kind="date"),
+        Column(_("Fraflyttet"), lambda r: r.move_out, kind="date"),
+        Column(_("Adresse"), lambda r: address(r, "street"), width=28),
+        Column(_("Etage"), lambda r: address(r, "floor"), width=8),
+        Column(_("Dør"), lambda r: address(r, "door"), width=8),
+        Column(_("Postnr. og by"), lambda r: address(r, "postcode"), width=20),
+        Column(
+            _("DAR adresse-id"),
+            lambda r: "" if r.is_protected else str(r.dar_address_id or ""),
+            width=38,
+        ),
+        Column(
+            _("DAR husnummer-id"),
+            lambda r: "" if r.is_protected or r.unit is None else str(r.unit.entrance.dar_id),
+            width=38,
+        ),
+        Column(_("Person i systemet"), lambda r: bool(r.person_id), width=10),
+        Column(_("Opslagstidspunkt"), lambda r: lookup.at, kind="datetime", width=18),
+        Column(_("Formål"), lambda r: lookup.purpose, width=30),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename("cpr-opslag"), title=_("CPR-opslag"), columns=columns, rows=residents
+    )
+
+
+def lookup_log_response(*, lookups, stem: str = "cpr-opslagslog"):
+    columns = [
+        Column(_("Tidspunkt"), lambda r: r.at, kind="datetime", width=18),
+        Column(_("Bruger"), lambda r: r.user.username if r.user else _("Planlagt scanning")),
+        Column(_("Organisation"), lambda r: r.organisation.name, width=28),
+        Column(_("Kilde"), lambda r: r.get_source_display()),
+        Column(_("Søgning på"), lambda r: r.get_target_kind_display(), width=20),
+        Column(_("Adresse"), lambda r: r.target_label, width=36),
+        Column(_("Formål / sagsnummer"), lambda r: r.purpose, width=30),
+        Column(_("Udfald"), lambda r: r.get_outcome_display()),
+        Column(_("Antal personer"), lambda r: r.result_count, kind="int"),
+        Column(_("Fejl"), lambda r: r.error_message, width=30),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename(stem), title=_("CPR-opslag"), columns=columns, rows=lookups
+    )
+
+
+def charges_response(*, charges):
+    columns = [
+        Column(_("Tidspunkt"), lambda r: r.at, kind="datetime", width=18),
+        Column(_("Måned"), lambda r: f"{r.month:%Y-%m}", width=10),
+        Column(_("Organisation"), lambda r: r.organisation.name, width=28),
+        Column(_("Bruger"), lambda r: r.user.username if r.user else _("Planlagt scanning")),
+        Column(_("Kilde"), lambda r: r.get_source_display()),
+        Column(_("Adresse"), lambda r: r.lookup.target_label, width=36),
+        Column(_("Formål / sagsnummer"), lambda r: r.lookup.purpose, width=30),
+        Column(_("Beløb"), lambda r: r.amount, kind="money"),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename("cpr-omkostninger"),
+        title=_("CPR-omkostninger"),
+        columns=columns,
+        rows=charges,
+    )

@@ -1,0 +1,797 @@
+"""CPR landlord lookups that write: ad-hoc lookups, scans, the opt-in (DOMAIN.md §1, §2).
+
+Every rule that can be checked without CPR is checked before the (paid) call: the purpose,
+the target's format, the organisation's eligibility and that the organisation owns the
+address. Only then is GCTP called, outside any database transaction (a slow service must not
+hold a database lock), and the outcome is recorded in one transaction: the lookup log row,
+the answered residents, at most one ledger row (unique key) and the refreshed occupancy
+picture (see `cprlookup.occupancy`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenancy.choices import OrganisationKind
+from tenancy.errors import DomainError
+from tenancy.models import Entrance, Organisation, Unit, normalise_search
+from tenancy.selectors import organisation_ids_for, role_for
+from tenancy.validators import (
+    validate_door,
+    validate_floor,
+    validate_four_digits,
+    validate_house_number,
+)
+
+from . import conf
+from .gctp import GctpClient, GctpError, GctpRefused, GctpUnavailable
+from .models import (
+    CprCharge,
+    CprLookup,
+    CprLookupResident,
+    LookupOutcome,
+    LookupSource,
+    LookupTarget,
+    ScanItem,
+    ScanItemStatus,
+    ScanJob,
+    ScanSetting,
+    ScanStatus,
+)
+from .occupancy import apply_answers
+
+logger = logging.getLogger(__name__)
+
+PURPOSE_MAX_LENGTH = CprLookup._meta.get_field("purpose").max_length
+
+# Danish texts for the service's refusal codes (the simulator's codes; see cprlookup.gctp).
+REFUSAL_TEXTS = {
+    "16": "CPR afviste søgningen, fordi input var ugyldigt.",
+    "60": "CVR-nummeret er ikke tilmeldt CPR's udlejerservice. Kontakt CPR-kontoret.",
+    "61": "CPR oplyser, at organisationens CVR-nummer ikke er ejer af adressen.",
+    "62": "Adressen findes ikke i CPR.",
+}
+
+
+class CprServiceUnavailable(DomainError):
+    """CPR did not answer (after the client's retries): try again later."""
+
+
+# --- eligibility and input ------------------------------------------------------------------
+
+
+def eligibility_error(organisation: Organisation) -> str | None:
+    """Why the organisation may not use CPR's landlord service, or None if it may
+    (DOMAIN.md §1: registered with CPR; private landlords need more than 10 dwellings)."""
+    if not organisation.cpr_service_registered:
+        return _(
+            "%(name)s er ikke tilmeldt CPR's udlejerservice. Organisationen skal tilmeldes, "
+            "før der kan slås op i CPR."
+        ) % {"name": organisation.name}
+    if (
+        organisation.kind == OrganisationKind.PRIVATE
+        and organisation.dwellings_owned <= conf.PRIVATE_MIN_DWELLINGS
+    ):
+        return _(
+            "Private udlejere skal eje og udleje mere end %(n)d boliger for at bruge CPR's "
+            "udlejerservice (CPR-loven § 39). %(name)s er registreret med %(owned)d."
+        ) % {
+            "n": conf.PRIVATE_MIN_DWELLINGS,
+            "name": organisation.name,
+            "owned": organisation.dwellings_owned,
+        }
+    return None
+
+
+def _clean_purpose(purpose: str | None) -> str:
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise DomainError(
+            {"purpose": [_("Skriv formålet eller sagsnummeret, som opslaget gøres i.")]}
+        )
+    if len(purpose) > PURPOSE_MAX_LENGTH:
+        raise DomainError({"purpose": [_("Formålet må højst være %d tegn.") % PURPOSE_MAX_LENGTH]})
+    return purpose
+
+
+def _parse_uuid(value, field_name: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except (ValueError, AttributeError):
+        raise DomainError(
+            {
+                field_name: [
+                    _(
+                        "Ugyldigt DAR-id. Et DAR-id er et UUID som "
+                        "0a3f50a0-73bf-32b8-e044-0003ba298018."
+                    )
+                ]
+            }
+        ) from None
+
+
+def _parse_pk(value, field_name: str) -> int:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise DomainError({field_name: [_("Ugyldigt id.")]}) from None
+    if pk <= 0:
+        raise DomainError({field_name: [_("Ugyldigt id.")]})
+    return pk
+
+
+@dataclass
+class Target:
+    """A resolved, owned lookup target and how to ask CPR about it."""
+
+    kind: str
+    label: str
+    entrance: Entrance
+    unit: Unit | None = None
+    dar_id: uuid.UUID | None = None
+    search: dict = field(default_factory=dict)
+
+    @property
+    def units(self) -> list[Unit]:
+        """The units the answer covers (one dwelling or the whole stairwell)."""
+        if self.unit is not None:
+            return [self.unit]
+        return list(self.entrance.units.all())
+
+    @property
+    def owner_cvr(self) -> str:
+        # The property's owner (DOMAIN.md §1), not whoever is asking.
+        return self.entrance.building.property.organisation.cvr
+
+
+def _address_parts(entrance: Entrance, unit: Unit | None) -> dict:
+    """Address parts for GCTP, validated like any user input before the paid call."""
+    parts = {
+        "municipality_code": entrance.municipality_code,
+        "road_code": entrance.road_code,
+        "house_number": entrance.house_number,
+        "floor": unit.floor if unit else "",
+        "door": unit.door if unit else "",
+    }
+    try:
+        validate_four_digits(parts["municipality_code"])
+        validate_four_digits(parts["road_code"])
+        validate_house_number(parts["house_number"])
+        validate_floor(parts["floor"])
+        validate_door(parts["door"])
+    except DomainError:
+        raise
+    except Exception as exc:  # a Django ValidationError from a validator
+        raise DomainError(
+            _("Adressen er ufuldstændig eller ugyldig i registeret og kan ikke slås op: %s")
+            % "; ".join(getattr(exc, "messages", [str(exc)]))
+        ) from exc
+    return parts
+
+
+def _not_owned() -> DomainError:
+    return DomainError(
+        _(
+            "Adressen ligger ikke i en af organisationens ejendomme. Der kan kun slås op på "
+            "boliger, organisationen selv ejer."
+        )
+    )
+
+
+def resolve_target(
+    *,
+    organisation: Organisation,
+    unit_id=None,
+    entrance_id=None,
+    dar_address_id=None,
+    dar_house_id=None,
+    address: str | None = None,
+) -> Target:
+    """Find the unit or entrance to look up, refusing (DomainError) malformed input and
+    anything outside the organisation's own properties."""
+    given = {
+        k: v
+        for k, v in {
+            "unit_id": unit_id,
+            "entrance_id": entrance_id,
+            "dar_address_id": dar_address_id,
+            "dar_house_id": dar_house_id,
+            "address": address,
+        }.items()
+        if v not in (None, "")
+    }
+    if len(given) != 1:
+        raise DomainError(
+            _(
+                "Angiv præcis én ting at slå op på: en enhed, en opgang, et DAR adresse-id, "
+                "et DAR husnummer-id eller en adresse."
+            )
+        )
+    units = Unit.objects.filter(organisation=organisation).select_related(
+        "entrance__building__property__organisation"
+    )
+    entrances = Entrance.objects.filter(organisation=organisation).select_related(
+        "building__property__organisation"
+    )
+    unit = entrance = None
+    kind = ""
+    dar_id = None
+    if unit_id not in (None, ""):
+        unit = units.filter(pk=_parse_pk(unit_id, "unit_id")).first()
+        kind = LookupTarget.UNIT
+    elif entrance_id not in (None, ""):
+        entrance = entrances.filter(pk=_parse_pk(entrance_id, "entrance_id")).first()
+        kind = LookupTarget.ENTRANCE
+    elif dar_address_id not in (None, ""):
+        dar_id = _parse_uuid(dar_address_id, "dar_address_id")
+        unit = units.filter(dar_id=dar_id).first()
+        kind = LookupTarget.DAR_ADDRESS
+    elif dar_house_id not in (None, ""):
+        dar_id = _parse_uuid(dar_house_id, "dar_house_id")
+        entrance = entrances.filter(dar_id=dar_id).first()
+        kind = LookupTarget.DAR_HOUSE
+    else:
+        text = normalise_search(address)
+        if len(text) > 200 or not any(ch.isdigit() for ch in text):
+            raise DomainError(
+                {"address": [_("Skriv vejnavn og husnummer, evt. etage og dør: Vejen 12, 2. tv.")]}
+            )
+        unit = units.filter(search_text=text).first()
+        if unit is not None:
+            kind = LookupTarget.UNIT
+        else:
+            entrance = entrances.filter(search_text=text).first()
+            kind = LookupTarget.ENTRANCE
+    if unit is None and entrance is None:
+        raise _not_owned()
+    if unit is not None:
+        entrance = unit.entrance
+    # The denormalised organisation must agree with the property's owner.
+    if entrance.building.property.organisation_id != organisation.pk:
+        raise _not_owned()
+    label = unit.address if unit is not None else entrance.address
+    if kind == LookupTarget.DAR_ADDRESS:
+        search = {"dar_address_id": dar_id}
+    elif kind == LookupTarget.DAR_HOUSE:
+        search = {"dar_house_id": dar_id}
+    else:
+        search = {"address": _address_parts(entrance, unit)}
+    return Target(
+        kind=kind, label=label, entrance=entrance, unit=unit, dar_id=dar_id, search=search
+    )
+
+
+# --- answers and their recording --------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """The outcome of one logical search, ready to be recorded."""
+
+    target: Target
+    residents: list = field(default_factory=list)
+    outcome: str = LookupOutcome.OK
+    reached_service: bool = True
+    attempts: int = 1
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def chargeable(self) -> bool:
+        """A search that reached the service costs money, except a refusal (DOMAIN.md §1:
+        refused searches are free)."""
+        return self.reached_service and self.outcome != LookupOutcome.REFUSED
+
+
+def refusal_text(exc: GctpError) -> str:
+    code = str(getattr(exc, "code", "") or "")
+    text = REFUSAL_TEXTS.get(code)
+    if text:
+        return _(text)
+    message = getattr(exc, "message", "") or ""
+    return _("CPR afviste søgningen: %s") % message if message else _("CPR afviste søgningen.")
+
+
+def unavailable_text() -> str:
+    return _(
+        "CPR's udlejerservice svarer ikke lige nu, heller ikke efter flere forsøg. "
+        "Prøv igen om lidt."
+    )
+
+
+def search(client: GctpClient, target: Target) -> Answer:
+    """Ask CPR about one target; never raises for service errors, they become an Answer."""
+    try:
+        result = client.landlord_search(cvr=target.owner_cvr, **target.search)
+    except GctpRefused as exc:
+        return Answer(
+            target=target,
+            outcome=LookupOutcome.REFUSED,
+            reached_service=True,
+            error_code=str(exc.code or ""),
+            error_message=refusal_text(exc)[:300],
+        )
+    except GctpUnavailable as exc:
+        return Answer(
+            target=target,
+            outcome=LookupOutcome.UNAVAILABLE,
+            reached_service=bool(getattr(exc, "reached_service", False)),
+            attempts=int(getattr(exc, "attempts", 1) or 1),
+            error_code=str(getattr(exc, "code", "") or ""),
+            error_message=unavailable_text(),
+        )
+    except GctpError as exc:  # an answer we could not understand: treat as not answered
+        return Answer(
+            target=target,
+            outcome=LookupOutcome.UNAVAILABLE,
+            reached_service=bool(getattr(exc, "reached_service", False)),
+            error_code=str(getattr(exc, "code", "") or ""),
+            error_message=unavailable_text(),
+        )
+    return Answer(
+        target=target,
+        residents=list(result.residents),
+        reached_service=result.reached_service,
+        attempts=result.attempts,
+    )
+
+
+def _month_start(moment):
+    local = timezone.localtime(moment)
+    return local.date().replace(day=1)
+
+
+def record_answers(
+    *,
+    organisation: Organisation,
+    user,
+    source: str,
+    purpose: str,
+    answers: list[tuple[Answer, str]],
+    scan_job: ScanJob | None = None,
+) -> list[CprLookup]:
+    """Write the log rows, result rows, ledger rows and occupancy picture for answered
+    searches. `answers` pairs each Answer with its ledger key. Call inside a transaction."""
+    now = timezone.now()
+    lookups = []
+    for answer, _key in answers:
+        target = answer.target
+        lookups.append(
+            CprLookup(
+                organisation=organisation,
+                user=user,
+                source=source,
+                target_kind=target.kind,
+                target_label=target.label[:200],
+                unit=target.unit,
+                entrance=target.entrance,
+                dar_id=target.dar_id,
+                owner_cvr=target.owner_cvr,
+                purpose=purpose,
+                outcome=answer.outcome,
+                result_count=len(answer.residents),
+                error_code=answer.error_code[:20],
+                error_message=answer.error_message[:300],
+                attempts=min(answer.attempts, 32767),
+                reached_service=answer.reached_service,
+                scan_job=scan_job,
+            )
+        )
+    CprLookup.objects.bulk_create(lookups)
+
+    placed = apply_answers(
+        organisation=organisation,
+        answers=[(a, lk) for (a, _k), lk in zip(answers, lookups, strict=True)],
+        now=now,
+    )
+
+    rows = []
+    for lookup in lookups:
+        for resident, unit, person, cpr_hash, encrypted in placed.get(lookup.pk, []):
+            rows.append(
+                CprLookupResident(
+                    lookup=lookup,
+                    cpr_encrypted=encrypted,
+                    cpr_hash=cpr_hash,
+                    cpr_masked=f"{resident.cpr[:6]}-xxxx",
+                    name="" if resident.protected else (resident.name or "")[:200],
+                    move_in=resident.move_in,
+                    move_out=resident.move_out,
+                    protected=bool(resident.protected),
+                    dar_address_id=resident.dar_address_id,
+                    floor=(resident.floor or "")[:3],
+                    door=(resident.door or "")[:4],
+                    unit=unit,
+                    person=person,
+                )
+            )
+    CprLookupResident.objects.bulk_create(rows)
+
+    month = _month_start(now)
+    charges = [
+        CprCharge(
+            key=key,
+            organisation=organisation,
+            user=user,
+            lookup=lookup,
+            source=source,
+            month=month,
+            amount=conf.SEARCH_PRICE,
+        )
+        for (answer, key), lookup in zip(answers, lookups, strict=True)
+        if answer.chargeable
+    ]
+    if charges:
+        existing = set(
+            CprCharge.objects.filter(key__in=[c.key for c in charges]).values_list("key", flat=True)
+        )
+        CprCharge.objects.bulk_create([c for c in charges if c.key not in existing])
+    return lookups
+
+
+# --- ad-hoc lookups ---------------------------------------------------------------------------
+
+
+def _check_member(user, organisation: Organisation) -> None:
+    if organisation.pk not in organisation_ids_for(user):
+        raise PermissionDenied(_("Du er ikke medlem af organisationen."))
+
+
+def cpr_lookup_perform(
+    *,
+    user,
+    organisation: Organisation,
+    purpose: str,
+    unit_id=None,
+    entrance_id=None,
+    dar_address_id=None,
+    dar_house_id=None,
+    address: str | None = None,
+    client: GctpClient | None = None,
+) -> CprLookup:
+    """Look up who is registered at one unit or one stairwell the organisation owns.
+
+    Refuses (DomainError, nothing called, nothing charged) a missing purpose, malformed
+    ids, an ineligible organisation and a target outside its properties. After the call,
+    the lookup is logged (also when CPR refused or did not answer), a search that reached
+    the service and was answered is charged once, and the occupancy picture is refreshed.
+    A refusal or a missing answer is then raised as a DomainError with a Danish message
+    (CprServiceUnavailable for the latter); the log row stays.
+    """
+    _check_member(user, organisation)
+    purpose = _clean_purpose(purpose)
+    problem = eligibility_error(organisation)
+    if problem:
+        raise DomainError(problem)
+    target = resolve_target(
+        organisation=organisation,
+        unit_id=unit_id,
+        entrance_id=entrance_id,
+        dar_address_id=dar_address_id,
+        dar_house_id=dar_house_id,
+        address=address,
+    )
+    answer = search(client or GctpClient(), target)
+    with transaction.atomic():
+        key = f"lookup:{uuid.uuid4()}"
+        (lookup,) = record_answers(
+            organisation=organisation,
+            user=user,
+            source=LookupSource.ADHOC,
+            purpose=purpose,
+            answers=[(answer, key)],
+        )
+    if answer.outcome == LookupOutcome.REFUSED:
+        raise DomainError(answer.error_message)
+    if answer.outcome == LookupOutcome.UNAVAILABLE:
+        raise CprServiceUnavailable(answer.error_message)
+    return lookup
+
+
+# --- scheduled scans ---------------------------------------------------------------------------
+
+
+def scan_setting_set(*, user, organisation: Organisation, enabled: bool) -> ScanSetting:
+    """Turn the nightly scan on or off (organisation admin or CPR officer)."""
+    _require_scan_role(user, organisation)
+    if enabled:
+        problem = eligibility_error(organisation)
+        if problem:
+            raise DomainError(problem)
+    with transaction.atomic():
+        setting, _created = ScanSetting.objects.select_for_update().get_or_create(
+            organisation=organisation
+        )
+        setting.enabled = enabled
+        setting.updated_by = user
+        setting.save()
+    return setting
+
+
+def _require_scan_role(user, organisation: Organisation) -> None:
+    if user is None:
+        return  # the scheduler
+    _check_member(user, organisation)
+    if role_for(user=user, organisation=organisation) not in ("org_admin", "cpr_officer"):
+        raise PermissionDenied(
+            _("Kun organisationsadministratorer og CPR-ansvarlige kan starte scanninger.")
+        )
+
+
+def scan_start(*, organisation: Organisation, user=None, scheduled: bool = False) -> ScanJob:
+    """Create a scan of every entrance of the organisation and queue it.
+
+    One item per entrance (unique per job). Refuses an ineligible organisation and a second
+    scan while one is unfinished. The dispatcher is queued when the transaction commits.
+    """
+    from .tasks import scan_dispatch
+
+    _require_scan_role(user, organisation)
+    problem = eligibility_error(organisation)
+    if problem:
+        raise DomainError(problem)
+    if ScanJob.objects.filter(
+        organisation=organisation, status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING]
+    ).exists():
+        raise DomainError(_("Der kører allerede en scanning for organisationen."))
+    try:
+        with transaction.atomic():
+            job = ScanJob.objects.create(
+                organisation=organisation, started_by=user, scheduled=scheduled
+            )
+            entrance_ids = Entrance.objects.filter(organisation=organisation).values_list(
+                "pk", flat=True
+            )
+            ScanItem.objects.bulk_create(
+                (ScanItem(job=job, entrance_id=pk) for pk in entrance_ids.iterator()),
+                batch_size=2000,
+            )
+            job.total = ScanItem.objects.filter(job=job).count()
+            if job.total == 0:
+                job.status = ScanStatus.DONE
+                job.finished_at = timezone.now()
+            job.save(update_fields=["total", "status", "finished_at"])
+            if job.total:
+                transaction.on_commit(lambda: scan_dispatch.delay(job.pk))
+    except IntegrityError:
+        raise DomainError(_("Der kører allerede en scanning for organisationen.")) from None
+    return job
+
+
+def scan_resume(*, job: ScanJob, user=None) -> ScanJob:
+    """Run the failed items of a finished scan again (and re-queue anything unfinished).
+    A search already charged in this job is not charged again (the ledger key)."""
+    from .tasks import scan_dispatch
+
+    _require_scan_role(user, job.organisation)
+    problem = eligibility_error(job.organisation)
+    if problem:
+        raise DomainError(problem)
+    try:
+        with transaction.atomic():
+            job = ScanJob.objects.select_for_update().get(pk=job.pk)
+            ScanItem.objects.filter(job=job, status=ScanItemStatus.FAILED).update(
+                status=ScanItemStatus.PENDING, error=""
+            )
+            job.status = ScanStatus.RUNNING
+            job.finished_at = None
+            job.save(update_fields=["status", "finished_at"])
+            refresh_job_counts(job)
+            if not job.is_finished:
+                transaction.on_commit(lambda: scan_dispatch.delay(job.pk))
+    except IntegrityError:
+        raise DomainError(_("Der kører allerede en scanning for organisationen.")) from None
+    return job
+
+
+def scan_pending_chunks(*, job: ScanJob) -> list[list[int]]:
+    """Mark the job running and return its pending item ids in chunks for the workers."""
+    now = timezone.now()
+    with transaction.atomic():
+        ScanJob.objects.filter(pk=job.pk, status=ScanStatus.QUEUED).update(
+            status=ScanStatus.RUNNING, started_at=now, progress_at=now
+        )
+        pending = ScanItem.objects.filter(job=job, status=ScanItemStatus.PENDING)
+        ids = list(pending.order_by("pk").values_list("pk", flat=True))
+        pending.update(queued_at=now)
+    size = max(1, conf.SCAN_CHUNK_SIZE)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def refresh_job_counts(job: ScanJob) -> ScanJob:
+    """Recount done/failed from the items (idempotent) and finish the job when nothing is
+    left. Call inside a transaction holding the job row."""
+    counts = ScanItem.objects.filter(job=job).aggregate(
+        done=Count("pk", filter=Q(status=ScanItemStatus.DONE)),
+        failed=Count("pk", filter=Q(status=ScanItemStatus.FAILED)),
+    )
+    job.done, job.failed = counts["done"], counts["failed"]
+    job.progress_at = timezone.now()
+    fields = ["done", "failed", "progress_at"]
+    if job.status in (ScanStatus.QUEUED, ScanStatus.RUNNING) and job.done + job.failed >= job.total:
+        job.status = ScanStatus.FAILED if job.failed else ScanStatus.DONE
+        job.finished_at = timezone.now()
+        fields += ["status", "finished_at"]
+    job.save(update_fields=fields)
+    return job
+
+
+def _claim(item_ids: list[int]) -> tuple[str, list[ScanItem]]:
+    """Take pending items (pending -> running). Items done, failed or claimed by another
+    worker are skipped, so a duplicated or redelivered message does no harm."""
+    token = timezone.now()
+    with transaction.atomic():
+        claimed_ids = list(
+            ScanItem.objects.filter(pk__in=item_ids, status=ScanItemStatus.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+        if claimed_ids:
+            ScanItem.objects.filter(pk__in=claimed_ids, status=ScanItemStatus.PENDING).update(
+                status=ScanItemStatus.RUNNING, claimed_at=token
+            )
+    items = list(
+        ScanItem.objects.filter(
+            pk__in=claimed_ids, status=ScanItemStatus.RUNNING, claimed_at=token
+        ).select_related("entrance__building__property__organisation")
+    )
+    return token, items
+
+
+def _scan_target(entrance: Entrance) -> Target:
+    return Target(
+        kind=LookupTarget.DAR_HOUSE,
+        label=entrance.address,
+        entrance=entrance,
+        dar_id=entrance.dar_id,
+        search={"dar_house_id": entrance.dar_id},
+    )
+
+
+def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 10) -> int:
+    """Look up a chunk of a scan's entrances, SCAN_THREADS searches at a time, and record
+    each batch of answers in one transaction together with its items' new status.
+
+    Idempotent: only items this call claimed are searched; an item whose claim was taken
+    away meanwhile (the sweeper thought this worker dead) is not recorded twice. Returns
+    the number of items recorded.
+    """
+    job = ScanJob.objects.select_related("organisation").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return 0
+    token, items = _claim(item_ids)
+    if not items:
+        return 0
+    if eligibility_error(job.organisation):
+        # Registration withdrawn mid-run: fail visibly, search nothing.
+        _finish_items(
+            job, token, [(item, None, eligibility_error(job.organisation)) for item in items]
+        )
+        return len(items)
+    client = GctpClient()
+    recorded = 0
+    pending: list[tuple[ScanItem, Answer]] = []
+    threads = max(1, min(conf.SCAN_THREADS, len(items)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cpr-scan") as pool:
+        futures = {pool.submit(search, client, _scan_target(item.entrance)): item for item in items}
+        for future in as_completed(futures):
+            pending.append((futures[future], future.result()))
+            if len(pending) >= record_every:
+                recorded += _record_scan_batch(job, token, pending)
+                pending = []
+    if pending:
+        recorded += _record_scan_batch(job, token, pending)
+    return recorded
+
+
+def _record_scan_batch(job: ScanJob, token, batch: list[tuple[ScanItem, Answer]]) -> int:
+    with transaction.atomic():
+        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+        still_ours = set(
+            ScanItem.objects.filter(
+                pk__in=[item.pk for item, _a in batch],
+                status=ScanItemStatus.RUNNING,
+                claimed_at=token,
+            ).values_list("pk", flat=True)
+        )
+        batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
+        if not batch:
+            return 0
+        lookups = record_answers(
+            organisation=job.organisation,
+            user=None,
+            source=LookupSource.SCAN,
+            purpose=_("Planlagt scanning nr. %d") % job.pk,
+            answers=[(answer, f"scan:{job.pk}:{item.entrance_id}") for item, answer in batch],
+            scan_job=job,
+        )
+        now = timezone.now()
+        for (item, answer), lookup in zip(batch, lookups, strict=True):
+            ok = answer.outcome == LookupOutcome.OK
+            ScanItem.objects.filter(pk=item.pk).update(
+                status=ScanItemStatus.DONE if ok else ScanItemStatus.FAILED,
+                finished_at=now,
+                lookup=lookup,
+                result_count=len(answer.residents),
+                error="" if ok else answer.error_message[:300],
+                attempts=item.attempts + 1,
+            )
+        refresh_job_counts(locked)
+    return len(batch)
+
+
+def _finish_items(job: ScanJob, token, failures) -> None:
+    with transaction.atomic():
+        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+        for item, _answer, message in failures:
+            ScanItem.objects.filter(
+                pk=item.pk, status=ScanItemStatus.RUNNING, claimed_at=token
+            ).update(status=ScanItemStatus.FAILED, finished_at=timezone.now(), error=message[:300])
+        refresh_job_counts(locked)
+
+
+def scan_sweep(*, stuck_seconds: int | None = None) -> list[tuple[int, list[list[int]]]]:
+    """Find abandoned work and return it for re-queueing: items "running" longer than the
+    timeout (their worker died, e.g. SIGKILL) go back to pending; a job with no progress
+    for the timeout gets all its pending items queued again (their messages may have been
+    lost with the worker). Returns [(job_id, chunks)]."""
+    stuck = timedelta(seconds=conf.SCAN_STUCK_SECONDS if stuck_seconds is None else stuck_seconds)
+    now = timezone.now()
+    cutoff = now - stuck
+    out = []
+    for job in ScanJob.objects.filter(status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING]):
+        with transaction.atomic():
+            locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+            reset = ScanItem.objects.filter(
+                job=locked, status=ScanItemStatus.RUNNING, claimed_at__lt=cutoff
+            ).update(status=ScanItemStatus.PENDING, claimed_at=None)
+            idle = (locked.progress_at or locked.created_at) < cutoff
+            if not reset and not idle:
+                continue
+            pending = ScanItem.objects.filter(job=locked, status=ScanItemStatus.PENDING)
+            if not reset:
+                # Only items queued before the cutoff: recently queued ones are in line.
+                pending = pending.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=cutoff))
+            ids = list(pending.order_by("pk").values_list("pk", flat=True))
+            if not ids:
+                refresh_job_counts(locked)
+                continue
+            ScanItem.objects.filter(pk__in=ids).update(queued_at=now)
+            if locked.status == ScanStatus.QUEUED:
+                locked.status = ScanStatus.RUNNING
+                locked.started_at = now
+            locked.progress_at = now
+            locked.save(update_fields=["status", "started_at", "progress_at"])
+            size = max(1, conf.SCAN_CHUNK_SIZE)
+            logger.warning("CPR scan %s: re-queueing %d items", locked.pk, len(ids))
+            out.append((locked.pk, [ids[i : i + size] for i in range(0, len(ids), size)]))
+    return out
+
+
+def scheduled_scans_start() -> list[int]:
+    """Start a scan for every opted-in, eligible organisation without an unfinished one."""
+    started = []
+    for setting in ScanSetting.objects.filter(enabled=True).select_related("organisation"):
+        try:
+            job = scan_start(organisation=setting.organisation, scheduled=True)
+        except DomainError as exc:
+            logger.warning(
+                "Scheduled CPR scan for organisation %s not started: %s",
+                setting.organisation_id,
+                "; ".join(exc.messages),
+            )
+            continue
+        started.append(job.pk)
+    return started

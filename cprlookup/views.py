@@ -1,0 +1,331 @@
+"""Browser screens for CPR lookups: overview with the ad-hoc form, lookup result, log,
+ledger, scans with progress, reconciliation. Thin: selectors read, services write, a
+DomainError becomes a form error or a message."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenancy.errors import DomainError
+from tenancy.models import Entrance, Unit
+from tenancy.scope import current_organisation
+from tenancy.selectors import can_reveal_cpr, person_list, role_for
+
+from . import conf, exports, selectors, services
+from .forms import LookupForm, ReconciliationFilterForm, ScanSettingForm
+from .models import ScanJob
+
+PAGE_SIZE = 50
+
+
+def _organisation(request):
+    organisation = current_organisation(request)
+    if organisation is None:
+        raise PermissionDenied(_("Du er ikke medlem af nogen organisation."))
+    return organisation
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _can_scan(user, organisation) -> bool:
+    return role_for(user=user, organisation=organisation) in ("org_admin", "cpr_officer")
+
+
+@login_required
+def index(request):
+    """Overview: ad-hoc lookup form, recent lookups, scans, this month's cost and the
+    reconciliation counts. POST performs a lookup and shows its result."""
+    organisation = _organisation(request)
+    initial = {}
+    for name in ("unit", "entrance"):
+        if request.GET.get(name, "").isdigit():
+            initial[name] = int(request.GET[name])
+    form = LookupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lookup = services.cpr_lookup_perform(
+                user=request.user,
+                organisation=organisation,
+                purpose=form.cleaned_data["purpose"],
+                **form.target_kwargs(),
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("cprlookup:lookup_detail", pk=lookup.pk)
+    target_label = ""
+    if initial.get("unit"):
+        unit = Unit.objects.filter(organisation=organisation, pk=initial["unit"]).first()
+        target_label = unit.address if unit else ""
+    elif initial.get("entrance"):
+        entrance = Entrance.objects.filter(
+            organisation=organisation, pk=initial["entrance"]
+        ).first()
+        target_label = _("Hele opgangen %s") % entrance.address if entrance else ""
+    context = {
+        "organisation": organisation,
+        "price": conf.SEARCH_PRICE,
+        "form": form,
+        "target_label": target_label,
+        "eligibility_problem": services.eligibility_error(organisation),
+        "lookups": selectors.lookup_list(user=request.user, organisation=organisation)[:10],
+        "jobs": selectors.scan_job_list(user=request.user, organisation=organisation)[:5],
+        "month_total": selectors.charge_month_total(user=request.user, organisation=organisation),
+        "disagreements": [
+            (key, selectors.category_label(key), count)
+            for key, count in selectors.disagreement_counts(
+                user=request.user, organisation=organisation
+            ).items()
+        ],
+        "events": selectors.event_list(user=request.user, organisation=organisation)[:10],
+        "can_scan": _can_scan(request.user, organisation),
+    }
+    return render(request, "cprlookup/index.html", context)
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    field_map = {
+        "dar_address_id": "value",
+        "dar_house_id": "value",
+        "address": "value",
+        "unit_id": None,
+        "entrance_id": None,
+    }
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            target = field_map.get(name, name)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _lookup(request, pk):
+    lookup = selectors.lookup_get(user=request.user, pk=pk)
+    if lookup is None:
+        raise Http404
+    return lookup
+
+
+@login_required
+def lookup_detail(request, pk):
+    lookup = _lookup(request, pk)
+    return render(
+        request,
+        "cprlookup/lookup_detail.html",
+        {
+            "lookup": lookup,
+            "residents": list(selectors.lookup_residents(lookup=lookup)),
+        },
+    )
+
+
+@login_required
+def lookup_excel(request, pk):
+    lookup = _lookup(request, pk)
+    full = can_reveal_cpr(user=request.user, organisation_id=lookup.organisation_id)
+    return exports.lookup_result_response(
+        lookup=lookup, residents=selectors.lookup_residents(lookup=lookup), full_cpr=full
+    )
+
+
+@login_required
+def log(request):
+    organisation = _organisation(request)
+    lookups = selectors.lookup_list(user=request.user, organisation=organisation)
+    if request.GET.get("format") == "xlsx":
+        return exports.lookup_log_response(lookups=lookups.iterator())
+    return render(
+        request,
+        "cprlookup/log.html",
+        {"page": _page(request, lookups), "organisation": organisation},
+    )
+
+
+@login_required
+def log_person(request, person_pk):
+    """The lookups that touched one person (for an access request), as Excel."""
+    organisation = _organisation(request)
+    person = get_object_or_404(
+        person_list(user=request.user, organisation=organisation), pk=person_pk
+    )
+    lookups = selectors.lookups_touching_person(user=request.user, person=person)
+    if request.GET.get("format") == "xlsx":
+        return exports.lookup_log_response(lookups=lookups.iterator(), stem="cpr-opslag-person")
+    return render(
+        request,
+        "cprlookup/log.html",
+        {"page": _page(request, lookups), "organisation": organisation, "person": person},
+    )
+
+
+@login_required
+def ledger(request):
+    organisation = _organisation(request)
+    if request.GET.get("format") == "xlsx":
+        charges = selectors.charge_list(user=request.user, organisation=organisation)
+        return exports.charges_response(charges=charges.iterator())
+    return render(
+        request,
+        "cprlookup/ledger.html",
+        {
+            "organisation": organisation,
+            "summary": selectors.charge_summary(user=request.user, organisation=organisation),
+            "month_total": selectors.charge_month_total(
+                user=request.user, organisation=organisation
+            ),
+        },
+    )
+
+
+@login_required
+def scans(request):
+    organisation = _organisation(request)
+    setting = selectors.scan_setting_for(organisation=organisation)
+    return render(
+        request,
+        "cprlookup/scans.html",
+        {
+            "organisation": organisation,
+            "page": _page(
+                request, selectors.scan_job_list(user=request.user, organisation=organisation)
+            ),
+            "setting_form": ScanSettingForm(initial={"enabled": bool(setting and setting.enabled)}),
+            "can_scan": _can_scan(request.user, organisation),
+            "eligibility_problem": services.eligibility_error(organisation),
+        },
+    )
+
+
+@login_required
+@require_POST
+def scan_setting(request):
+    organisation = _organisation(request)
+    form = ScanSettingForm(request.POST)
+    if form.is_valid():
+        try:
+            setting = services.scan_setting_set(
+                user=request.user, organisation=organisation, enabled=form.cleaned_data["enabled"]
+            )
+        except (DomainError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                _("Planlagt scanning er slået til.")
+                if setting.enabled
+                else _("Planlagt scanning er slået fra."),
+            )
+    return redirect("cprlookup:scans")
+
+
+@login_required
+@require_POST
+def scan_start(request):
+    organisation = _organisation(request)
+    try:
+        job = services.scan_start(organisation=organisation, user=request.user)
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("cprlookup:scans")
+    messages.success(request, _("Scanningen er startet."))
+    return redirect("cprlookup:scan_detail", pk=job.pk)
+
+
+def _job(request, pk) -> ScanJob:
+    return get_object_or_404(selectors.scan_job_list(user=request.user), pk=pk)
+
+
+@login_required
+def scan_detail(request, pk):
+    job = _job(request, pk)
+    return render(
+        request,
+        "cprlookup/scan_detail.html",
+        {
+            "job": job,
+            "failed_items": selectors.scan_failed_items(job=job)[:200],
+            "can_scan": _can_scan(request.user, job.organisation),
+        },
+    )
+
+
+@login_required
+def scan_progress(request, pk):
+    """The progress bar alone (htmx polls it every second while the job runs)."""
+    job = _job(request, pk)
+    return render(request, "cprlookup/includes/scan_progress.html", {"job": job})
+
+
+@login_required
+@require_POST
+def scan_resume(request, pk):
+    job = _job(request, pk)
+    try:
+        services.scan_resume(job=job, user=request.user)
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("De fejlede opgange slås op igen."))
+    return redirect("cprlookup:scan_detail", pk=job.pk)
+
+
+@login_required
+def reconciliation(request):
+    organisation = _organisation(request)
+    form = ReconciliationFilterForm(request.GET or None)
+    category = form.cleaned_data["kategori"] if form.is_valid() else None
+    units = selectors.disagreement_list(
+        user=request.user, organisation=organisation, category=category or None
+    )
+    page = _page(request, units)
+    leases = selectors.active_leases_by_unit(u.pk for u in page.object_list)
+    rows = []
+    for unit in page.object_list:
+        lease = leases.get(unit.pk)
+        problems = []
+        for key in selectors.unit_categories(unit):
+            label, url = selectors.resolution(category=key, unit=unit, lease=lease)
+            problems.append(
+                {"key": key, "title": selectors.category_label(key), "action": label, "url": url}
+            )
+        rows.append({"unit": unit, "lease": lease, "problems": problems})
+    return render(
+        request,
+        "cprlookup/reconciliation.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "counts": [
+                (key, selectors.category_label(key), count)
+                for key, count in selectors.disagreement_counts(
+                    user=request.user, organisation=organisation
+                ).items()
+            ],
+        },
+    )
+
+
+@login_required
+def events(request):
+    organisation = _organisation(request)
+    return render(
+        request,
+        "cprlookup/events.html",
+        {
+            "organisation": organisation,
+            "page": _page(
+                request, selectors.event_list(user=request.user, organisation=organisation)
+            ),
+        },
+    )
