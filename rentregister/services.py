@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DecimalField, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,7 +275,16 @@ def _display(model, name: str, value) -> str:
         return str(dict(field_obj.flatchoices).get(value, value))
     if isinstance(value, bool):
         return _("Ja") if value else _("Nej")
+    if isinstance(field_obj, DecimalField):
+        return _kr(value)
     return str(value)
+
+
+def _kr(value) -> str:
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def _change_lines(model, record: ChangeRecord, fields=None) -> list[str]:
@@ -379,8 +388,8 @@ def _task_pre_2014(*, filing, lease, record) -> UdkTask:
         "Vi beder jer rette boligstøtten for perioden."
     ) % {
         "effective": f"{filing.effective_date:%d.%m.%Y}",
-        "before": record.before.get("rent", "-"),
-        "after": record.after.get("rent", "-"),
+        "before": _kr(record.before.get("rent", "-")),
+        "after": _kr(record.after.get("rent", "-")),
     }
     return _task(
         filing=filing,
