@@ -155,7 +155,7 @@ class HlrClient:
             lease_number=body.get("lease_number"),
             notifications=list(body.get("notifications") or []),
         )
-        logger.info(
+        logger.debug(
             "HLR %s lease=%s version=%s replayed=%s attempts=%d",
             operation,
             lease_number,
@@ -233,6 +233,14 @@ class HlrClient:
                 status, answer = self._send_once(method, self._prefix + path, data, all_headers)
             except _Transient as exc:
                 last = exc
+                logger.info(
+                    "HLR %s %s attempt %d/%d failed: %s",
+                    method,
+                    path.split("?")[0],
+                    attempt,
+                    self.attempts,
+                    exc.reason,
+                )
                 if attempt < self.attempts:
                     delay = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
                     time.sleep(delay / 2 + random.uniform(0, delay / 2))  # noqa: S311 - jitter

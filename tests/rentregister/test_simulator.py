@@ -8,9 +8,11 @@ import copy
 import http.client
 import json
 import time
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 LEASES = "/api/v3/lejekontrakter"
 LEASE = f"{LEASES}/0000123-01"
 
@@ -455,3 +457,28 @@ def test_lost_response_knob_stores_the_filing_but_drops_the_answer(hlr_simulator
         create(hlr_simulator, lease_payload)
     assert len(hlr_simulator.filings()) == 1
     assert hlr_simulator.stats()["lost_responses"] == 1
+
+
+def test_deleted_lease_can_be_created_again(hlr_simulator, lease_payload):
+    create(hlr_simulator, lease_payload, key="a")
+    hlr_simulator.api("DELETE", LEASE, None, {"Idempotency-Key": "b"})
+
+    status, receipt = create(hlr_simulator, lease_payload, key="c")
+
+    assert (status, receipt["version"]) == (201, 3)
+    kinds = [n["kind"] for n in hlr_simulator.notifications()]
+    assert kinds == ["lease_created", "lease_deleted", "lease_created"]
+
+
+def test_simulator_does_not_import_django_or_product_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rentregister.simulator.__main__, rentregister.simulator.server\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'tenancy', 'config')]\n"
+        "bad += [m for m in sys.modules if m.startswith('rentregister.')"
+        " and not m.startswith('rentregister.simulator')]\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
