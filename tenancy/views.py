@@ -474,12 +474,17 @@ def _people(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def person_picker(request):
-    """Live person search for the lease forms: checkboxes named `parties`."""
-    text = request.GET.get("party_q", "").strip()
+    """Live person search for the lease forms: checkboxes named `parties`. Posted (from
+    htmx) so a CPR number typed in it stays out of URLs; people already chosen are left out."""
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("party_q", "").strip()
+    chosen = [v for v in data.getlist("parties") if v.isdigit()]
     people = []
     if len(text) >= 2:
-        people = list(PersonFilter({"q": text}, queryset=_people(request)).qs.order_by("name")[:20])
+        qs = PersonFilter({"q": text}, queryset=_people(request)).qs.exclude(pk__in=chosen)
+        people = list(qs.order_by("name", "pk")[:20])
     return render(
         request, "tenancy/includes/person_picker_results.html", {"people": people, "query": text}
     )
@@ -522,11 +527,7 @@ def lease_create(request, unit_pk):
         else:
             messages.success(request, _("Lejemål %s er oprettet.") % lease.number)
             return redirect("tenancy:lease_detail", pk=lease.pk)
-    selected = (
-        list(form.cleaned_data.get("parties") or [])
-        if form.is_bound and hasattr(form, "cleaned_data")
-        else []
-    )
+    selected = list(form.cleaned_data.get("parties") or []) if form.is_bound else []
     return render(
         request,
         "tenancy/lease_form.html",

@@ -19,3 +19,15 @@
     }
   });
 })();
+
+// Person picker on the lease forms: a ticked search result moves to the chosen list, so a
+// new search does not drop it.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("input[data-picker]")) return;
+  var selected = document.getElementById("selected-parties");
+  if (selected && box.checked) {
+    box.removeAttribute("data-picker");
+    selected.appendChild(box.closest(".form-row"));
+  }
+});
