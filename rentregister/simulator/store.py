@@ -308,11 +308,15 @@ class Store:
         cvr, dept = payload["organisation_cvr"], payload["department_number"]
         dwelling = payload["dwelling"]
         bbr = dwelling["bbr_unit_id"]
-        org = self.organisations.setdefault(cvr, {"cvr": cvr, "departments": {}})
-        department = org["departments"].setdefault(dept, {"number": dept, "bbr_unit_ids": []})
-        if bbr not in department["bbr_unit_ids"]:
-            department["bbr_unit_ids"].append(bbr)
         record = self.dwellings.setdefault(bbr, {"bbr_unit_id": bbr, "lease_numbers": []})
+        old = (record.get("organisation_cvr"), record.get("department_number"))
+        if old != (cvr, dept):
+            # membership tracked through the dwelling record: no list scans per filing
+            if old[0] is not None:
+                self.organisations[old[0]]["departments"][old[1]]["bbr_unit_ids"].remove(bbr)
+            org = self.organisations.setdefault(cvr, {"cvr": cvr, "departments": {}})
+            department = org["departments"].setdefault(dept, {"number": dept, "bbr_unit_ids": []})
+            department["bbr_unit_ids"].append(bbr)
         record.update(
             address=dwelling["address"],
             area_m2=dwelling["area_m2"],
