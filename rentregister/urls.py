@@ -1,7 +1,20 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "rentregister"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="index"),
+    path("", views.index, name="index"),
+    path("indberetninger/", views.filing_list, name="filing_list"),
+    path("indberetninger/<int:pk>/", views.filing_detail, name="filing_detail"),
+    path("indberetninger/<int:pk>/send-igen/", views.filing_retry, name="filing_retry"),
+    path("indberetninger/<int:pk>/annuller/", views.filing_cancel, name="filing_cancel"),
+    path("udk-opgaver/", views.task_list, name="task_list"),
+    path("udk-opgaver/<int:pk>/", views.task_detail, name="task_detail"),
+    path("genhusning/", views.rehousing_list, name="rehousing_list"),
+    path("genhusning/ny/", views.rehousing_create, name="rehousing_create"),
+    path("genhusning/<int:pk>/afslut/", views.rehousing_end, name="rehousing_end"),
+    path("tilbagebetaling/", views.refunds, name="refunds"),
+    path("kontaktpersoner/", views.contacts, name="contacts"),
+    path("kontaktpersoner/<int:pk>/", views.contact_edit, name="contact_edit"),
 ]

@@ -1,0 +1,384 @@
+"""Browser screens for the rent register (Danish): filing queue, filing detail with retry,
+UDK tasks, rehousing, refund calculator with Excel statement, notification contacts.
+
+Thin: reads through rentregister.selectors (scoped to the user's organisations), writes
+through rentregister.services; a DomainError becomes a form error."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenancy.choices import Role
+from tenancy.excel import xlsx_filename, xlsx_response
+from tenancy.scope import current_organisation
+from tenancy.selectors import role_for, unit_list
+
+from . import exports, selectors, services
+from .forms import (
+    CancelForm,
+    ContactForm,
+    FilingFilterForm,
+    PermanentRehousingForm,
+    RefundForm,
+    RehousingEndForm,
+    TaskFilterForm,
+    TemporaryRehousingForm,
+)
+from .models import Filing, NotificationContact, Rehousing, UdkTask, UdkTaskStatus
+from .payload import field_label, message_da
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    """Put a DomainError's messages on the form (on the field when it has one)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = name if name in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _lease_or_error(request, form):
+    lease = selectors.lease_for_user(user=request.user, number=form.cleaned_data["lease_number"])
+    if lease is None:
+        form.add_error("lease_number", _("Lejemålet findes ikke i dine organisationer."))
+    return lease
+
+
+@login_required
+def index(request):
+    organisation = current_organisation(request)
+    counts = selectors.filing_state_counts(user=request.user, organisation=organisation)
+    deadline = selectors.next_deadline()
+    at_risk = selectors.filings_missing_payout(
+        user=request.user, organisation=organisation, deadline=deadline
+    )
+    context = {
+        "counts": [
+            (state, label, counts[state])
+            for state, label in Filing._meta.get_field("state").choices
+        ],
+        "attention": selectors.filing_list(user=request.user, organisation=organisation)
+        .filter(state__in=["rejected", "needs_attention"])
+        .order_by("pk")[:10],
+        "tasks": selectors.udk_task_list(
+            user=request.user, organisation=organisation, status=UdkTaskStatus.OPEN
+        )[:10],
+        "deadline": deadline,
+        "at_risk": at_risk.count(),
+        "attention_items": selectors.attention_items(user=request.user, organisation=organisation),
+    }
+    return render(request, "rentregister/index.html", context)
+
+
+@login_required
+def filing_list(request):
+    organisation = current_organisation(request)
+    form = FilingFilterForm(request.GET or None)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    qs = selectors.filing_list(user=request.user, organisation=organisation, state=state or None)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            filename=xlsx_filename("indberetninger"),
+            title=_("Indberetninger"),
+            columns=exports.filing_columns(),
+            rows=qs.iterator(chunk_size=2000),
+        )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rentregister/filing_list.html",
+        {"form": form, "page": page, "state": state},
+    )
+
+
+def _get_filing(request, pk) -> Filing:
+    try:
+        return selectors.filing_get(user=request.user, pk=pk)
+    except Filing.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def filing_detail(request, pk):
+    filing = _get_filing(request, pk)
+    payload = filing.payload
+    tenants = []
+    for index, tenant in enumerate(payload.get("lease", {}).get("tenants", [])):
+        refs = filing.cpr_person_ids or []
+        tenants.append(
+            {
+                "name": tenant.get("name"),
+                "birth_date": tenant.get("birth_date"),
+                "cpr": bool(index < len(refs) and refs[index]),
+            }
+        )
+    context = {
+        "filing": filing,
+        "payload": payload,
+        "tenants": tenants,
+        "errors": [message_da(e) for e in filing.errors or []],
+        "warnings": [message_da(w) for w in filing.warnings or []],
+        "cancel_form": CancelForm(),
+        "tasks": filing.udk_tasks.all(),
+        "deadline": selectors.next_deadline(),
+        "field_label": field_label,
+    }
+    return render(request, "rentregister/filing_detail.html", context)
+
+
+@login_required
+@require_POST
+def filing_retry(request, pk):
+    filing = _get_filing(request, pk)
+    try:
+        filing = services.filing_retry(filing=filing, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if filing.state == "pending":
+            messages.success(request, _("Indberetningen sendes igen."))
+        else:
+            messages.error(
+                request, _("Indberetningen er stadig ufuldstændig; ret oplysningerne først.")
+            )
+    return redirect("rentregister:filing_detail", pk=filing.pk)
+
+
+@login_required
+@require_POST
+def filing_cancel(request, pk):
+    filing = _get_filing(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.filing_cancel(
+                filing=filing, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Indberetningen er annulleret."))
+    else:
+        messages.error(request, _("Skriv hvorfor indberetningen annulleres."))
+    return redirect("rentregister:filing_detail", pk=filing.pk)
+
+
+@login_required
+def task_list(request):
+    organisation = current_organisation(request)
+    form = TaskFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if not request.GET:
+        status = UdkTaskStatus.OPEN
+    qs = selectors.udk_task_list(
+        user=request.user, organisation=organisation, status=status or None
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "rentregister/task_list.html", {"form": form, "page": page})
+
+
+@login_required
+def task_detail(request, pk):
+    try:
+        task = selectors.udk_task_get(user=request.user, pk=pk)
+    except UdkTask.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            services.udk_task_done(task=task, actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Opgaven er markeret som udført."))
+        return redirect("rentregister:task_detail", pk=task.pk)
+    return render(request, "rentregister/task_detail.html", {"task": task})
+
+
+@login_required
+def rehousing_list(request):
+    organisation = current_organisation(request)
+    qs = selectors.rehousing_list(user=request.user, organisation=organisation)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "rentregister/rehousing_list.html", {"page": page, "end_form": RehousingEndForm()}
+    )
+
+
+@login_required
+def rehousing_create(request):
+    organisation = current_organisation(request)
+    units = unit_list(user=request.user, organisation=organisation).order_by("search_text")
+    kind = request.GET.get("type") or request.POST.get("type") or "temporary"
+    form_class = PermanentRehousingForm if kind == "permanent" else TemporaryRehousingForm
+    form = form_class(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        lease = _lease_or_error(request, form)
+        if lease is not None:
+            data = form.cleaned_data
+            try:
+                if kind == "permanent":
+                    services.rehousing_permanent(
+                        lease=lease,
+                        new_unit=data["new_unit"],
+                        move_date=data["move_date"],
+                        rent=data["rent"],
+                        note=data["note"],
+                        actor=request.user,
+                    )
+                else:
+                    services.rehousing_start_temporary(
+                        lease=lease,
+                        start_date=data["start_date"],
+                        end_date=data["end_date"],
+                        placement=data["placement"],
+                        temporary_unit=data["temporary_unit"],
+                        temporary_rent=data["temporary_rent"],
+                        note=data["note"],
+                        actor=request.user,
+                    )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Genhusningen er registreret."))
+                return redirect("rentregister:rehousing_list")
+    return render(request, "rentregister/rehousing_form.html", {"form": form, "kind": kind})
+
+
+@login_required
+@require_POST
+def rehousing_end(request, pk):
+    organisation = current_organisation(request)
+    try:
+        rehousing = selectors.rehousing_list(user=request.user, organisation=organisation).get(
+            pk=pk
+        )
+    except Rehousing.DoesNotExist:
+        raise Http404 from None
+    form = RehousingEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rehousing_end(
+                rehousing=rehousing, end_date=form.cleaned_data["end_date"], actor=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Genhusningen er afsluttet."))
+    else:
+        messages.error(request, _("Angiv en gyldig slutdato."))
+    return redirect("rentregister:rehousing_list")
+
+
+@login_required
+def refunds(request):
+    form = RefundForm(request.GET or None)
+    lines = None
+    if request.GET and form.is_valid():
+        lease = _lease_or_error(request, form)
+        if lease is not None:
+            liable_until = form.cleaned_data["liable_until"] or lease.end_date
+            if liable_until is None:
+                form.add_error(
+                    "liable_until",
+                    _("Lejemålet er ikke afsluttet; angiv hvornår lejeren hæfter til."),
+                )
+            else:
+                lines = selectors.refund_lines(
+                    lease=lease,
+                    liable_until=liable_until,
+                    paid_from=form.cleaned_data["paid_from"],
+                    paid_to=form.cleaned_data["paid_to"],
+                    monthly_amount=form.cleaned_data["monthly_amount"],
+                )
+                if request.GET.get("format") == "xlsx":
+                    return xlsx_response(
+                        filename=xlsx_filename(f"tilbagebetaling-{lease.number}"),
+                        title=_("Tilbagebetaling af boligstøtte"),
+                        columns=exports.refund_columns(),
+                        rows=lines,
+                    )
+    total = sum((line.amount for line in lines), start=0) if lines else 0
+    return render(
+        request, "rentregister/refunds.html", {"form": form, "lines": lines, "total": total}
+    )
+
+
+def _is_org_admin(request, organisation) -> bool:
+    if organisation is None:
+        return False
+    return request.user.is_superuser or (
+        role_for(user=request.user, organisation=organisation) == Role.ORG_ADMIN
+    )
+
+
+@login_required
+def contacts(request):
+    organisation = current_organisation(request)
+    can_edit = _is_org_admin(request, organisation)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.contact_save(
+                    organisation=organisation, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Kontaktpersonen er gemt."))
+                return redirect("rentregister:contacts")
+    return render(
+        request,
+        "rentregister/contacts.html",
+        {
+            "contacts": selectors.contact_list(user=request.user, organisation=organisation),
+            "form": form,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@login_required
+def contact_edit(request, pk):
+    organisation = current_organisation(request)
+    try:
+        contact = selectors.contact_list(user=request.user, organisation=organisation).get(pk=pk)
+    except NotificationContact.DoesNotExist:
+        raise Http404 from None
+    if not _is_org_admin(request, organisation):
+        raise Http404
+    initial = {"name": contact.name, "email": contact.email, "active": contact.active}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            services.contact_delete(contact=contact, actor=request.user)
+            messages.success(request, _("Kontaktpersonen er slettet."))
+            return redirect("rentregister:contacts")
+        if form.is_valid():
+            try:
+                services.contact_save(
+                    organisation=organisation,
+                    actor=request.user,
+                    contact=contact,
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Kontaktpersonen er gemt."))
+                return redirect("rentregister:contacts")
+    return render(request, "rentregister/contact_form.html", {"form": form, "contact": contact})
