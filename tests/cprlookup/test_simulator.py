@@ -3,16 +3,33 @@
 # ruff: noqa: S314, S107 - parses our own simulator's answers; demo credentials
 
 import http.client
+import io
 import json
 import subprocess
 import sys
 import time
+import types
 import urllib.parse
+from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
 
+from cprlookup.gctp import GctpClient, GctpRefused
+from cprlookup.management.commands import gctp_sim_build as build
+from cprlookup.management.commands.gctp_sim_build import build_register
+from tenancy import services
 from tests.cprlookup.conftest import SAMPLE
+from tests.factories import (
+    EntranceFactory,
+    OrganisationFactory,
+    UnitFactory,
+    make_lease,
+    make_person,
+)
 
 NS = "{http://www.cpr.dk}"
 
@@ -257,3 +274,141 @@ def test_simulator_does_not_import_django():
         [sys.executable, "-c", "import json; " + code], capture_output=True, check=True, text=True
     )
     assert json.loads(out.stdout) == []
+
+
+# --------------------------------------------------------------------------------------------
+# gctp_sim_build: the register derived from the portfolio
+
+
+def _portfolio(organisation, today):
+    """An entrance with four units: let, re-let, recently vacated, never let."""
+    other = OrganisationFactory(cpr_service_registered=False)
+    entrance = EntranceFactory(building__property__organisation=organisation)
+    u1, u2, u3, u4 = (UnitFactory(entrance=entrance, floor="st", door=d) for d in "1234")
+    p = {
+        "aase": make_person(organisation, name="Åse Ødegård"),
+        "protected": make_person(organisation, name="Skjult Person", protected=True),
+        "old": make_person(organisation, name="Gammel Lejer"),
+        "new": make_person(organisation, name="Ny Lejer"),
+        "recent": make_person(organisation, name="Nylig Fraflyttet"),
+        "other": make_person(other, name="Anden Organisation"),
+    }
+    make_lease(u1, parties=[p["aase"], p["protected"]], start_date=date(2020, 1, 1))
+    old = make_lease(u2, parties=[p["old"]], start_date=date(2015, 1, 1))
+    services.lease_end(lease=old, end_date=today - timedelta(days=400))
+    make_lease(u2, parties=[p["new"]], start_date=today - timedelta(days=399))
+    recent = make_lease(u3, parties=[p["recent"]], start_date=date(2018, 1, 1))
+    services.lease_end(lease=recent, end_date=today - timedelta(days=30))
+    other_unit = UnitFactory(entrance__building__property__organisation=other)
+    make_lease(other_unit, parties=[p["other"]], start_date=date(2019, 1, 1))
+    return types.SimpleNamespace(
+        entrance=entrance, units=(u1, u2, u3, u4), other=other, other_unit=other_unit, p=p
+    )
+
+
+def _cpr(person) -> str:
+    return person.reveal_cpr().replace("-", "")
+
+
+@pytest.mark.django_db
+def test_build_register_follows_the_leases(organisation):
+    today = timezone.localdate()
+    pf = _portfolio(organisation, today)
+    data = build_register(disagreements=False, today=today)
+    addresses = {a["id"]: a for a in data["addresses"]}
+    u1 = pf.units[0]
+    assert addresses[str(u1.dar_id)] == {
+        "id": str(u1.dar_id),
+        "house_id": str(pf.entrance.dar_id),
+        "municipality_code": pf.entrance.municipality_code,
+        "road_code": pf.entrance.road_code,
+        "house_number": pf.entrance.house_number,
+        "floor": u1.floor,
+        "door": u1.door,
+        "owner_cvr": organisation.cvr,
+    }
+    assert addresses[str(pf.other_unit.dar_id)]["owner_cvr"] == pf.other.cvr
+    assert organisation.cvr in data["registered_cvrs"]
+    assert pf.other.cvr not in data["registered_cvrs"]
+    people = {p["cpr"]: p for p in data["people"]}
+    assert len(people) == 6  # lease parties only, none invented
+    aase = people[_cpr(pf.p["aase"])]
+    assert aase["name"] == "Åse Ødegård"
+    assert aase["registrations"] == [
+        {"address_id": str(u1.dar_id), "move_in": "2020-01-01", "move_out": None}
+    ]
+    assert people[_cpr(pf.p["protected"])]["protected"] is True
+    old = people[_cpr(pf.p["old"])]["registrations"][0]
+    assert old["move_out"] == (today - timedelta(days=400)).isoformat()
+    assert data["users"] == {settings.GCTP_USERID: settings.GCTP_PASSWORD}
+
+
+@pytest.mark.django_db
+def test_register_built_from_db_answers_stairwell_searches(organisation, gctp_settings):
+    today = timezone.localdate()
+    pf = _portfolio(organisation, today)
+    gctp_settings.load_from_db(disagreements=False, today=today)
+    gctp_settings.configure(today=today.isoformat())
+    client = GctpClient()
+    result = client.landlord_search(cvr=organisation.cvr, dar_house_id=pf.entrance.dar_id)
+    found = {r.cpr: r for r in result.residents}
+    # "old" moved out 400 days ago: no longer returned
+    assert set(found) == {_cpr(pf.p[k]) for k in ("aase", "protected", "new", "recent")}
+    assert found[_cpr(pf.p["recent"])].move_out == today - timedelta(days=30)
+    assert found[_cpr(pf.p["protected"])].name == ""
+    assert found[_cpr(pf.p["aase"])].dar_address_id == pf.units[0].dar_id
+    with pytest.raises(GctpRefused) as excinfo:
+        client.landlord_search(cvr=organisation.cvr, dar_address_id=pf.other_unit.dar_id)
+    assert excinfo.value.code == 61
+    with pytest.raises(GctpRefused) as excinfo:
+        client.landlord_search(cvr=pf.other.cvr, dar_address_id=pf.other_unit.dar_id)
+    assert excinfo.value.code == 60
+
+
+@pytest.mark.django_db
+def test_build_register_plants_each_kind_of_disagreement(organisation, monkeypatch):
+    today = timezone.localdate()
+    # Larger shares than the real ~3 % so that a small portfolio shows every kind.
+    monkeypatch.setattr(build, "NOBODY_REGISTERED_SHARE", 0.3)
+    monkeypatch.setattr(build, "MOVED_OUT_SHARE", 0.3)
+    monkeypatch.setattr(build, "SQUATTER_SHARE", 0.5)
+    monkeypatch.setattr(build, "EXTRA_PROTECTED_SHARE", 0.2)
+    entrance = EntranceFactory(building__property__organisation=organisation)
+    units = [
+        UnitFactory(entrance=entrance, floor=str(i // 3 + 1), door=("tv", "th", "mf")[i % 3])
+        for i in range(30)
+    ]
+    leases = {}
+    for unit in units[:20]:
+        leases[str(unit.dar_id)] = make_lease(unit, start_date=date(2020, 1, 1))
+    data = build_register(seed=7, today=today)
+    s = data["summary"]
+    db_cprs = {_cpr(p) for lease in leases.values() for p in lease.parties.all()}
+    regs_at: dict[str, list] = {}
+    for person in data["people"]:
+        for reg in person["registrations"]:
+            regs_at.setdefault(reg["address_id"], []).append((person["cpr"], reg))
+    nobody = [a for a in leases if a not in regs_at]
+    moved = [a for a in leases if a in regs_at and regs_at[a][0][1]["move_out"]]
+    vacant_taken = [str(u.dar_id) for u in units[20:] if str(u.dar_id) in regs_at]
+    assert len(nobody) == s["let_units_nobody_registered"] > 0
+    assert len(moved) == s["holders_moved_out_lease_running"] > 0
+    assert all(date.fromisoformat(regs_at[a][0][1]["move_out"]) < today for a in moved)
+    assert len(vacant_taken) == s["unlet_units_someone_registered"] > 0
+    assert all(regs_at[a][0][0] not in db_cprs for a in vacant_taken)  # nobody with a lease
+    assert s["protected_only_in_cpr"] > 0
+    assert build_register(seed=7, today=today) == data  # reproducible
+    assert build_register(seed=8, today=today) != data
+
+
+@pytest.mark.django_db
+def test_gctp_sim_build_command_writes_a_private_file(organisation, tmp_path):
+    make_lease(UnitFactory(entrance__building__property__organisation=organisation))
+    out = tmp_path / "sim.json"
+    stdout = io.StringIO()
+    call_command("gctp_sim_build", "--out", str(out), "--seed", "3", stdout=stdout)
+    assert out.stat().st_mode & 0o077 == 0
+    data = json.loads(out.read_text())
+    assert len(data["addresses"]) == 1
+    assert len(data["people"]) >= 1
+    assert "1 adresser" in stdout.getvalue()
