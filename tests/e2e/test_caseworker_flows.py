@@ -1,0 +1,117 @@
+"""The caseworker's main flows in headless Chromium (see conftest.py for the set-up)."""
+
+import re
+from io import BytesIO
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tenancy.choices import LeaseStatus
+from tests.e2e.conftest import shot
+
+
+def test_login(page, caseworker, organisation):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    shot(page, "01-login")
+    page.get_by_label("Brugernavn").fill(caseworker.username)
+    page.get_by_label("Adgangskode").fill("wrong")
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("alert")).to_contain_text("forkert")
+    page.get_by_label("Adgangskode").fill("pw")
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name="Forside", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Kræver handling")).to_be_visible()
+    shot(page, "02-dashboard")
+    page.get_by_role("button", name="Log ud").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_search_for_an_address(logged_in, strandvejen):
+    page = logged_in
+    page.goto("/")
+    box = page.get_by_role("searchbox").first
+    box.press_sequentially("Strandvejen 12, 2. tv", delay=20)
+    popup = page.locator("#search-popup")
+    expect(popup.get_by_role("link", name="Strandvejen 12, 2. tv")).to_be_visible()
+    expect(popup.get_by_role("link", name="Strandvejen 12, 2. th")).to_have_count(0)
+    shot(page, "05-search-results")
+    box.fill("")
+    box.press_sequentially("Strandvejen 12", delay=20)
+    expect(popup.locator("[data-kind=units] li")).to_have_count(3)
+    popup.get_by_role("link", name="Strandvejen 12, 2. tv").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Strandvejen 12, 2. tv")
+    expect(page.get_by_text(str(strandvejen["units"]["2 tv"].dar_id))).to_be_visible()
+    shot(page, "04-unit-detail")
+
+
+def test_filter_a_list(logged_in, strandvejen):
+    page = logged_in
+    page.goto("/enheder/")
+    expect(page.locator("#result-count")).to_contain_text("4 resultater")
+    shot(page, "03-unit-list")
+    page.get_by_role("textbox", name="Postnummer", exact=True).fill("8000")
+    page.get_by_role("button", name="Filtrér").click()
+    expect(page.locator("#result-count")).to_contain_text("1 resultat")
+    rows = page.locator("table.table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Havnegade 1, 1. tv")
+    page.get_by_role("link", name="Sortér efter Værelser").click()
+    expect(page).to_have_url(re.compile(r"sort=vaerelser"))
+    expect(page).to_have_url(re.compile(r"postcode=8000"))
+
+
+def test_end_a_lease(logged_in, strandvejen):
+    page = logged_in
+    lease = strandvejen["lease"]
+    page.goto(f"/lejemaal/{lease.pk}/")
+    page.get_by_role("link", name="Afslut lejemål").click()
+    page.get_by_label("Slutdato").fill("2019-12-31")
+    page.get_by_role("button", name="Afslut lejemål").click()
+    expect(page.locator(".field-error")).to_contain_text("før startdatoen")
+    page.get_by_label("Slutdato").fill("2024-06-30")
+    page.get_by_label("Årsag").fill("Opsagt af lejer")
+    page.get_by_role("button", name="Afslut lejemål").click()
+    expect(page.get_by_role("status")).to_contain_text("afsluttet pr. 30.06.2024")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ophørt")
+    lease.refresh_from_db()
+    assert lease.status == LeaseStatus.ENDED
+
+
+def test_refused_tenant_change_shown_in_form(logged_in, strandvejen):
+    page = logged_in
+    lease = strandvejen["lease"]
+    page.goto(f"/lejemaal/{lease.pk}/rediger/")
+    page.get_by_label("Karen Jensen (170580-xxxx)").uncheck()
+    page.get_by_label("Find person (navn eller CPR-nummer)").press_sequentially("Peter", delay=20)
+    page.get_by_label("Peter Nielsen (020390-xxxx)").check()
+    page.get_by_label("Garage/carport").check()
+    page.get_by_role("button", name="Gem vilkår").click()
+    error = page.locator("#parties-error")
+    expect(error).to_contain_text(
+        "Et lejerskifte er altid: afslut det gamle lejemål og opret et nyt"
+    )
+    shot(page, "06-lease-form-tenant-change")
+    lease.refresh_from_db()
+    assert [p.name for p in lease.parties.all()] == ["Karen Jensen"]
+    assert lease.garage_carport is False
+
+
+def test_excel_download_of_a_filtered_list(logged_in, strandvejen):
+    page = logged_in
+    page.goto("/enheder/?postcode=2900")
+    expect(page.locator("#result-count")).to_contain_text("3 resultater")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Hent som Excel").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as fh:
+        sheet = load_workbook(BytesIO(fh.read()), read_only=True).active
+        rows = list(sheet.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("Adresse", "Postnr.", "By")
+    assert "DAR adresse-id" in header
+    assert len(body) == 3
+    dar = header.index("DAR adresse-id")
+    expected = {str(u.dar_id) for k, u in strandvejen["units"].items() if k != "havn"}
+    assert {row[dar] for row in body} == expected
