@@ -19,9 +19,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -47,20 +48,62 @@ class Column:
 
 
 def _clean(value: Any, kind: str) -> Any:
+    """Turn a value openpyxl cannot take as it is into one it can (the slow path: the hot
+    loop in `write_xlsx` only calls this for types other than str, int, float, Decimal and
+    date)."""
     if value is None or value == "":
         return None
-    if kind == "money" or kind == "decimal":
-        return float(value) if isinstance(value, Decimal) else value
-    if kind == "datetime" and isinstance(value, datetime):
-        # Excel has no time zones: show Danish local time.
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    if kind == "text" and not isinstance(value, date | int | float):
+    if isinstance(value, datetime):
+        # Excel has no time zones: show Danish local time.
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, str):  # a str subclass, e.g. a lazy translation already evaluated
         return str(value)
-    return value
+    if isinstance(value, int | float | Decimal | date):
+        return value
+    return str(value)
+
+
+# Values of these exact types go into a cell unchanged (checked with one set lookup).
+_PLAIN_TYPES = frozenset({str, int, float, Decimal, date})
+
+
+class _PooledCell(Cell):
+    """A write-only cell reused for one column on every row.
+
+    Its style is looked up in the workbook's style table only when its number format
+    changes (the only part of the style that setting a value can change), instead of once
+    per cell as openpyxl does."""
+
+    __slots__ = ("_style_id", "_style_key")
+
+    def __init__(self, worksheet, column: int):
+        super().__init__(worksheet, row=1, column=column)
+        self._style_key = None
+        self._style_id = 0
+
+    @property
+    def style_id(self) -> int:
+        style = self._style
+        if style is None:
+            return super().style_id
+        key = style.numFmtId
+        if key != self._style_key:
+            self._style_key = key
+            self._style_id = self.parent.parent._cell_styles.add(style)
+        return self._style_id
+
+
+def _pooled_values_to_row(cells, row_idx):
+    """Replacement for openpyxl's `WriteOnlyWorksheet._values_to_row` on our own sheets:
+    our rows are already cells in the right columns (or None for empty), so we only set the
+    row number. openpyxl's version raises and catches an exception for every cell passed in
+    and builds a new cell after every styled one."""
+    for cell in cells:
+        if cell is not None:
+            cell.row = row_idx
+            yield cell
 
 
 def write_xlsx(
@@ -85,27 +128,41 @@ def write_xlsx(
         cell.font = bold
         header.append(cell)
     ws.append(header)
+    ws._values_to_row = _pooled_values_to_row  # this sheet only; see the function
 
     # One reusable cell per column carries the format; write-only rows are serialised as
     # they are appended, so reusing the cell objects is safe and keeps memory flat.
-    pool = []
-    for col in columns:
-        cell = WriteOnlyCell(ws)
+    plan = []
+    for i, col in enumerate(columns, 1):
+        cell = _PooledCell(ws, column=i)
         if col.kind != "text":
             cell.number_format = FORMATS[col.kind]
-        pool.append(cell)
-    getters = [(col.value, col.kind) for col in columns]
+        plan.append((cell, col.value, col.kind))
 
+    plain_types = _PLAIN_TYPES
+    append = ws.append
     count = 0
     for row in rows:
-        values = []
-        for cell, (getter, kind) in zip(pool, getters, strict=True):
-            value = _clean(getter(row), kind)
-            cell.value = value
-            if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"  # text, never a formula
-            values.append(cell if value is not None else None)
-        ws.append(values)
+        out = []
+        add = out.append
+        for cell, getter, kind in plan:
+            value = getter(row)
+            if value.__class__ not in plain_types:
+                value = _clean(value, kind)
+                if value is None:
+                    add(None)
+                    continue
+            elif value == "":
+                add(None)
+                continue
+            try:
+                cell.value = value
+            except IllegalCharacterError:
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if cell.data_type == "f":
+                cell.data_type = "s"  # text, never a formula (=, and +, -, @ are text anyway)
+            add(cell)
+        append(out)
         count += 1
         if progress and count % progress_every == 0:
             progress(count)

@@ -1,0 +1,121 @@
+"""The Excel writer: formats, the formula-injection guard and streaming."""
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from tenancy.excel import FORMATS, Column, write_xlsx, xlsx_filename, xlsx_response
+
+
+def _write(columns, rows, **kwargs):
+    buffer = BytesIO()
+    count = write_xlsx(buffer, title="Test", columns=columns, rows=rows, **kwargs)
+    buffer.seek(0)
+    return count, load_workbook(buffer).active
+
+
+def test_headers_dates_money_and_numbers_keep_their_types():
+    columns = [
+        Column("Navn", lambda r: r[0]),
+        Column("Startdato", lambda r: r[1], kind="date"),
+        Column("Husleje", lambda r: r[2], kind="money"),
+        Column("Værelser", lambda r: r[3], kind="int"),
+        Column("Areal m²", lambda r: r[4], kind="decimal"),
+    ]
+    rows = [
+        ("Åse Ørum", date(2021, 3, 1), Decimal("6543.21"), 3, Decimal("72.50")),
+        ("Bo", None, Decimal("0.00"), 1, Decimal("30")),
+    ]
+
+    count, sheet = _write(columns, rows)
+
+    assert count == 2
+    assert [c.value for c in sheet[1]] == ["Navn", "Startdato", "Husleje", "Værelser", "Areal m²"]
+    assert sheet["A1"].font.bold
+    name, start, rent, rooms, area = sheet[2]
+    assert name.value == "Åse Ørum"
+    assert start.is_date
+    assert start.value.date() == date(2021, 3, 1)
+    assert start.number_format == FORMATS["date"]
+    assert rent.data_type == "n"
+    assert rent.value == 6543.21
+    assert rent.number_format == FORMATS["money"]
+    assert rooms.value == 3
+    assert rooms.number_format == FORMATS["int"]
+    assert area.value == 72.5
+    assert area.number_format == FORMATS["decimal"]
+    assert sheet["B3"].value is None  # empty date stays empty
+    assert sheet["C3"].value == 0
+    assert sheet["C3"].number_format == FORMATS["money"]
+    assert sheet.freeze_panes == "A2"
+
+
+def test_formula_like_text_is_written_as_text():
+    dangerous = ['=HYPERLINK("http://x")', "+4512345678", "-2+3", "@SUM(A1)", "=1+1"]
+    columns = [Column("Tekst", lambda r: r)]
+
+    _, sheet = _write(columns, dangerous)
+
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == dangerous
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_formula_guard_holds_in_every_text_column_and_row():
+    # Reused cells must not carry the guard (or a formula) from one row to the next.
+    rows = [("=A1", "ok"), ("ok", "=B1"), ("=C1", "=D1"), ("plain", "text")]
+    columns = [Column("A", lambda r: r[0]), Column("B", lambda r: r[1])]
+
+    _, sheet = _write(columns, rows)
+
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type == "s"
+    assert [[c.value for c in r] for r in sheet.iter_rows(min_row=2)] == [list(r) for r in rows]
+
+
+def test_booleans_uuids_datetimes_and_illegal_characters():
+    ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    aware = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)  # 12:00 in Copenhagen (summer time)
+    columns = [
+        Column("Ja/nej", lambda r: r[0]),
+        Column("Id", lambda r: r[1]),
+        Column("Tid", lambda r: r[2], kind="datetime"),
+        Column("Tekst", lambda r: r[3]),
+    ]
+
+    _, sheet = _write(columns, [(True, ident, aware, "a\x00b\x07c")])
+
+    flag, ident_cell, when, text = sheet[2]
+    assert flag.value == "Ja"
+    assert ident_cell.value == str(ident)
+    assert when.value.tzinfo is None  # Excel has no time zones
+    assert when.value.isoformat() == "2024-06-01T12:00:00"
+    assert when.number_format == FORMATS["datetime"]
+    assert text.value == "abc"
+
+
+def test_rows_are_streamed_with_progress():
+    seen = []
+    columns = [Column("Nr", lambda r: r, kind="int")]
+
+    count, sheet = _write(columns, iter(range(12)), progress=seen.append, progress_every=5)
+
+    assert count == 12
+    assert seen == [5, 10, 12]
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == list(range(12))
+
+
+def test_response_is_an_attachment_with_the_dated_filename():
+    name = xlsx_filename("enheder")
+    response = xlsx_response(
+        filename=name, title="Enheder", columns=[Column("A", lambda r: r)], rows=["x"]
+    )
+
+    assert name.startswith("enheder-")
+    assert name.endswith(".xlsx")
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert load_workbook(BytesIO(response.content)).active["A2"].value == "x"
