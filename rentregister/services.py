@@ -585,10 +585,16 @@ def filing_resend(*, lease: Lease, actor=None) -> Filing:
 
 
 def _enqueue_push() -> None:
+    """Enqueue the push task; when the broker is unreachable, give up within a fraction
+    of a second (the request must not hang) and leave the rows to the sweeper."""
+    from config.celery import app
+
     from .tasks import filings_push_task
 
     try:
-        filings_push_task.apply_async(retry=False)
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=2)
+            filings_push_task.apply_async(connection=conn, retry=False)
     except Exception:  # broker unreachable: the periodic sweeper files the rows later
         logger.warning(
             "rentregister: push task not enqueued (broker unreachable); sweeper will file"
