@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .choices import LeaseStatus
-from .errors import DomainError
+from .errors import DomainError, TenantChangeError
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
 from .forms import CprRevealForm, LeaseCreateForm, LeaseEditForm, LeaseEndForm, LeaseRentForm
 from .history import history_for
@@ -238,6 +238,31 @@ def _ordering(config: ListConfig, requested: str) -> tuple[str, list[str]]:
     return requested, [*fields, "-pk" if desc else "pk"]
 
 
+# Filters by id that links from detail pages set (a property's units, a person's leases):
+# carried as hidden inputs, not typed by hand.
+LINK_FILTERS = {"department", "property", "entrance", "unit", "person"}
+
+
+def _link_scope(request, filterset) -> str:
+    """A readable note for an id filter set by a link, e.g. 'Ejendom: Strandparken'."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return ""
+    data = filterset.form.cleaned_data
+    lookups = {
+        "property": (selectors.property_list, _("Ejendom")),
+        "entrance": (selectors.entrance_list, _("Opgang")),
+        "unit": (selectors.unit_list, _("Enhed")),
+        "person": (selectors.person_list, _("Person")),
+    }
+    notes = []
+    for name, (selector, label) in lookups.items():
+        if data.get(name):
+            obj = _scoped(request, selector).filter(pk=data[name]).first()
+            if obj is not None:
+                notes.append(f"{label}: {obj}")
+    return " · ".join(notes)
+
+
 def _list(request, config: ListConfig):
     queryset = _scoped(request, config.selector)
     filterset = config.filterset(request.GET or None, queryset=queryset, request=request)
@@ -263,6 +288,8 @@ def _list(request, config: ListConfig):
             "rows": page.object_list,
             "sort": sort,
             "export_url": export_url,
+            "link_filters": LINK_FILTERS,
+            "link_scope": _link_scope(request, filterset),
             "filtered": bool(request.GET.dict().keys() - {"sort", "page"}),
         },
     )
@@ -545,8 +572,11 @@ def lease_edit(request, pk):
     initial.update(parties=current_parties, start_date=lease.start_date)
     form = LeaseEditForm(request.POST or None, people=people, initial=initial)
     selected = current_parties
+    tenant_change = False
     if request.method == "POST":
         if form.is_valid():
+            # Show what was submitted next to the error (add_error drops it from cleaned_data).
+            selected = list(form.cleaned_data["parties"])
             try:
                 services.lease_update(
                     lease=lease,
@@ -557,11 +587,12 @@ def lease_edit(request, pk):
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc)
+                tenant_change = isinstance(exc, TenantChangeError)
                 lease.refresh_from_db()
             else:
                 messages.success(request, _("Lejemålets vilkår er gemt."))
                 return redirect("tenancy:lease_detail", pk=lease.pk)
-        if hasattr(form, "cleaned_data") and form.cleaned_data.get("parties") is not None:
+        elif form.cleaned_data.get("parties") is not None:
             selected = list(form.cleaned_data["parties"])
     return render(
         request,
@@ -571,6 +602,8 @@ def lease_edit(request, pk):
             "lease": lease,
             "unit": lease.unit,
             "selected_parties": selected,
+            "unselected_parties": [p for p in current_parties if p not in selected],
+            "tenant_change": tenant_change,
             "mode": "edit",
         },
     )
