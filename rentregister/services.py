@@ -58,6 +58,21 @@ UNIT_FIELDS_NOT_AUTOMATIC = ("area_m2", "rooms", "use_code")
 UNIT_FIELDS_FILED = ("bbr_unit_id", "area_m2", "rooms", "floor", "door")
 
 _correction: contextvars.ContextVar[bool] = contextvars.ContextVar("rent_correction", default=False)
+_enqueue_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "rent_enqueue_suppressed", default=False
+)
+
+
+@contextlib.contextmanager
+def push_enqueue_suppressed() -> Iterator[None]:
+    """For bulk loads and the benchmark, whose caller pushes itself: changes still write
+    their filings, but no push task is enqueued for them (the sweeper would still send
+    them)."""
+    token = _enqueue_suppressed.set(True)
+    try:
+        yield
+    finally:
+        _enqueue_suppressed.reset(token)
 
 
 @contextlib.contextmanager
@@ -603,6 +618,8 @@ def _enqueue_push() -> None:
 
 def schedule_push() -> None:
     """Enqueue one push task when the current transaction commits (once per transaction)."""
+    if _enqueue_suppressed.get():
+        return
     if connection.in_atomic_block and any(
         func is _enqueue_push for _sids, func, _robust in connection.run_on_commit
     ):
@@ -627,26 +644,28 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _eligible(now):
+def _eligible(now, organisation_ids=None):
     earlier_open = Filing.objects.filter(
         lease_id=OuterRef("lease_id"), pk__lt=OuterRef("pk"), state__in=BLOCKING_STATES
     )
+    qs = Filing.objects.filter(state=FilingState.PENDING)
+    if organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=organisation_ids)
     return (
-        Filing.objects.filter(state=FilingState.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        qs.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .exclude(Exists(earlier_open))
         .order_by("pk")
     )
 
 
-def _claim(limit: int) -> list[dict]:
+def _claim(limit: int, organisation_ids=None) -> list[dict]:
     """Claim up to `limit` due filings (pending → sent) so no other pusher sends them:
     FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the IMMEDIATE transaction holds the
     write lock from the select to the update. The oldest filing of a lease goes first;
     later ones wait until it is accepted."""
     now = timezone.now()
     with transaction.atomic():
-        qs = _eligible(now)
+        qs = _eligible(now, organisation_ids)
         if _is_postgres():
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(
@@ -740,24 +759,25 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
             warnings_by_pk = dict(
                 Filing.objects.filter(pk__in=accepted_with_warnings).values_list("pk", "warnings")
             )
+        accepted = []
         for row, kind, value in results:
             sent = Filing.objects.filter(pk=row["pk"], state=FilingState.SENT)
             if kind == "accepted":
-                fields = {
-                    "state": FilingState.ACCEPTED,
-                    "accepted_at": now,
-                    "receipt_id": str(value.receipt_id)[:100],
-                    "receipt_version": value.version,
-                    "errors": [],
-                    "last_error": "",
-                    "next_attempt_at": None,
-                    "updated_at": now,
-                }
-                if value.warnings:
-                    fields["warnings"] = _merge_warnings(
-                        warnings_by_pk.get(row["pk"], []), value.warnings
-                    )
-                sent.update(**fields)
+                filing = Filing(
+                    pk=row["pk"],
+                    state=FilingState.ACCEPTED,
+                    accepted_at=now,
+                    receipt_id=str(value.receipt_id)[:100],
+                    receipt_version=value.version,
+                    errors=[],
+                    last_error="",
+                    next_attempt_at=None,
+                    updated_at=now,
+                    warnings=_merge_warnings(warnings_by_pk.get(row["pk"], []), value.warnings)
+                    if value.warnings
+                    else warnings_by_pk.get(row["pk"], []),
+                )
+                accepted.append((filing, bool(value.warnings)))
                 stats.accepted += 1
             elif kind == "rejected":
                 sent.update(
@@ -786,6 +806,24 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
                     updated_at=now,
                 )
                 stats.transient += 1
+        # Accepted rows in one statement per kind (a sent row is only ever answered here;
+        # nothing else moves it while it is sent, so no state guard is needed).
+        plain = [f for f, has_warnings in accepted if not has_warnings]
+        warned = [f for f, has_warnings in accepted if has_warnings]
+        fields = [
+            "state",
+            "accepted_at",
+            "receipt_id",
+            "receipt_version",
+            "errors",
+            "last_error",
+            "next_attempt_at",
+            "updated_at",
+        ]
+        if plain:
+            Filing.objects.bulk_update(plain, fields, batch_size=200)
+        if warned:
+            Filing.objects.bulk_update(warned, [*fields, "warnings"], batch_size=200)
     stats.outcomes.extend((r["pk"], kind) for r, kind, _v in results)
     results.clear()
 
@@ -796,6 +834,7 @@ def filings_push(
     batch: int | None = None,
     max_filings: int | None = None,
     max_seconds: float = 600.0,
+    organisation_ids: list[int] | None = None,
 ) -> PushStats:
     """Send due filings to the register until none is left: claim a batch, send it over a
     pool of threads (HTTP only), record the answers. Safe to run in several processes at
@@ -815,7 +854,7 @@ def filings_push(
                 limit = batch
                 if max_filings is not None:
                     limit = min(limit, max_filings - stats.claimed)
-                rows = _claim(limit)
+                rows = _claim(limit, organisation_ids)
                 claim_again = bool(rows)
                 if rows:
                     _cpr_for(rows)
