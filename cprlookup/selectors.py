@@ -158,17 +158,11 @@ def disagreement_list(
 
 
 def disagreement_counts(*, user, organisation: Organisation | None = None) -> dict[str, int]:
-    units = reconciliation_units(user=user, organisation=organisation)
-    return units.aggregate(
-        **{
-            NO_REGISTRATION: Count("pk", filter=Q(has_lease=True, has_registered=False)),
-            NO_LEASE: Count(
-                "pk",
-                filter=Q(has_lease=False, has_registered=True) & ~Q(letting_code=LettingCode.OWNER),
-            ),
-            HOLDER_MOVED_OUT: Count("pk", filter=Q(holder_moved_out=True)),
-        }
-    )
+    """Units per disagreement category (one query each)."""
+    return {
+        key: disagreement_list(user=user, organisation=organisation, category=key).count()
+        for key in CATEGORIES
+    }
 
 
 def unit_categories(unit: Unit) -> list[str]:
