@@ -2,6 +2,7 @@
 
 # ruff: noqa: S314, S107 - parses our own simulator's answers; demo credentials
 
+import base64
 import http.client
 import io
 import json
@@ -14,14 +15,15 @@ from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
 from cprlookup.gctp import GctpClient, GctpRefused
 from cprlookup.management.commands import gctp_sim_build as build
-from cprlookup.management.commands.gctp_sim_build import build_register
-from tenancy import services
+from cprlookup.management.commands.gctp_sim_build import build_register, decrypt_cprs
+from tenancy import crypto, services
 from tests.cprlookup.conftest import SAMPLE
 from tests.factories import (
     EntranceFactory,
@@ -412,3 +414,13 @@ def test_gctp_sim_build_command_writes_a_private_file(organisation, tmp_path):
     assert len(data["addresses"]) == 1
     assert len(data["people"]) >= 1
     assert "1 adresser" in stdout.getvalue()
+
+
+def test_decrypt_cprs_matches_crypto_decrypt_and_checks_the_mac():
+    values = [f"{i:02d}0180{i:04d}" for i in range(1, 29)] + ["a longer value than one block"]
+    tokens = [crypto.encrypt(v) for v in values]
+    assert decrypt_cprs(tokens) == values
+    data = bytearray(base64.urlsafe_b64decode(tokens[0]))
+    data[30] ^= 1  # flip a ciphertext bit: the MAC no longer matches
+    with pytest.raises(InvalidToken):
+        decrypt_cprs([base64.urlsafe_b64encode(bytes(data)).decode()])

@@ -28,6 +28,9 @@ units take well under a minute. Same database + same seed → the same file.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -39,6 +42,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -159,26 +163,32 @@ def build_register(*, seed: int = 1, today: date | None = None, disagreements: b
 
     people = []
     used_cprs: set[str] = set()
-    persons = (
-        Person.objects.order_by("id")
+    persons = [
+        row
+        for row in Person.objects.order_by("id")
         .values_list("id", "name", "protected", "cpr_encrypted", "birth_date")
         .iterator(chunk_size=CHUNK)
-    )
-    for person_id, name, protected, cpr_encrypted, birth_date in persons:
-        regs = registrations.get(person_id)
-        if not regs:
-            continue
-        if cpr_encrypted:
-            cpr = crypto.decrypt(cpr_encrypted)
-        else:  # the product has no CPR for this person; CPR of course has one
+        if row[0] in registrations
+    ]
+    decrypted = iter(decrypt_cprs([row[3] for row in persons if row[3]]))
+    cprs = [next(decrypted) if row[3] else "" for row in persons]
+    used_cprs.update(cprs)
+    for (person_id, name, protected, _, birth_date), cpr in zip(persons, cprs, strict=True):
+        if not cpr:  # the product has no CPR for this person; CPR of course has one
             cpr = _fresh_cpr(rng, used_cprs, birth_date)
             summary["people_without_cpr_in_db"] += 1
-        used_cprs.add(cpr)
         if not protected and disagreements and rng.random() < EXTRA_PROTECTED_SHARE:
             protected = True
             summary["protected_only_in_cpr"] += 1
         summary["protected"] += protected
-        people.append({"cpr": cpr, "name": name, "protected": protected, "registrations": regs})
+        people.append(
+            {
+                "cpr": cpr,
+                "name": name,
+                "protected": protected,
+                "registrations": registrations[person_id],
+            }
+        )
 
     if disagreements:
         vacant = [u for u in unit_dar if u not in let_units]
@@ -219,6 +229,46 @@ def build_register(*, seed: int = 1, today: date | None = None, disagreements: b
     }
 
 
+def decrypt_cprs(tokens: list[str]) -> list[str]:
+    """Decrypt many CPR numbers (Fernet tokens from tenancy.crypto) fast.
+
+    ``crypto.decrypt`` costs ~100 µs a token (a new AES context each time): minutes for a
+    600,000-unit portfolio. A CPR number is one AES block, so CBC decryption is one ECB
+    block decryption XOR the IV: one ECB context decrypts the whole batch after each token's
+    HMAC has been verified exactly as Fernet does. Anything else (an older key, a longer
+    value, a bad MAC) takes the general ``crypto.decrypt`` path, which raises on a bad MAC.
+    """
+    keys = [k.strip() for k in settings.FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
+    key = base64.urlsafe_b64decode(keys[0])
+    signing_key, encryption_key = key[:16], key[16:]
+    out: list[str | None] = [None] * len(tokens)
+    pending: list[tuple[int, bytes]] = []
+    blocks = []
+    for i, token in enumerate(tokens):
+        data = base64.urlsafe_b64decode(token)
+        if (
+            len(data) != 73  # version 1 + time 8 + IV 16 + one block 16 + HMAC 32
+            or data[0] != 0x80
+            or not hmac.compare_digest(
+                hmac.new(signing_key, data[:-32], hashlib.sha256).digest(), data[-32:]
+            )
+        ):
+            out[i] = crypto.decrypt(token)
+            continue
+        pending.append((i, data[9:25]))
+        blocks.append(data[25:41])
+    ecb = Cipher(algorithms.AES(encryption_key), modes.ECB()).decryptor()  # noqa: S305 - CBC by hand, one block per token
+    plain = ecb.update(b"".join(blocks)) + ecb.finalize()
+    for n, (i, iv) in enumerate(pending):
+        block = bytes(a ^ b for a, b in zip(plain[16 * n : 16 * n + 16], iv, strict=True))
+        pad = block[-1]
+        if not 1 <= pad <= 16 or block[-pad:] != bytes([pad]) * pad:
+            out[i] = crypto.decrypt(tokens[i])
+            continue
+        out[i] = block[:-pad].decode()
+    return out  # type: ignore[return-value]
+
+
 def _fresh_cpr(
     rng: random.Random, used: set[str], birth: date | None, *, male: bool | None = None
 ) -> str:
@@ -235,8 +285,9 @@ def write_register(data: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".gctp-sim-")
     try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # C encoder: fast
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.write(text)
         os.chmod(tmp, 0o600)
         os.replace(tmp, out)
     except BaseException:
