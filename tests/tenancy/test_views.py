@@ -528,3 +528,16 @@ def test_person_picker_finds_own_people_only(client_cw, organisation, other_orga
     html = client_cw.post(reverse("tenancy:person_picker"), {"party_q": "Karen"}).content.decode()
     assert "Karen Blixen" in html
     assert "Karen Fremmed" not in html
+
+
+def test_last_pages_read_from_the_other_end_in_the_same_order(client_cw, organisation):
+    entrance = EntranceFactory(building__property__organisation=organisation)
+    units = [UnitFactory(entrance=entrance, floor="1", door=f"{i:03d}") for i in range(120)]
+    expected = sorted(units, key=lambda u: (u.search_text, u.pk))
+    seen = []
+    for page in (1, 2, 3):
+        response = client_cw.get(reverse("tenancy:unit_list"), {"page": page})
+        seen.extend(response.context["rows"])
+    assert [u.pk for u in seen] == [u.pk for u in expected]
+    response = client_cw.get(reverse("tenancy:unit_list"), {"page": 3, "sort": "-adresse"})
+    assert [u.pk for u in response.context["rows"]] == [u.pk for u in reversed(expected)][100:]
