@@ -4,6 +4,7 @@ all filed exactly once after recovery; a rejected filing stays visible until a c
 acts."""
 
 import contextlib
+import os
 import socket
 import time
 from datetime import date
@@ -42,13 +43,21 @@ def broker_unreachable():
     """This process's Celery app points at a Redis port nobody listens on."""
     from config.celery import app
 
+    closed = f"redis://127.0.0.1:{_closed_port()}/6"
     old = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/6"
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+    old_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = closed
+    app.conf.broker_url = closed
     _reset_pools(app)
     try:
         yield
     finally:
         app.conf.broker_url = old
+        if old_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = old_env
         _reset_pools(app)
 
 
