@@ -83,11 +83,6 @@ def exception_handler(exc, context):
 # --- shared fields ----------------------------------------------------------------------
 
 
-def _user(serializer) -> object:
-    request = serializer.context.get("request")
-    return getattr(request, "user", None)
-
-
 def building_list(*, user):
     """Buildings in the user's organisations (the selectors module has no building list;
     this is the same organisation filter they use)."""
@@ -527,12 +522,14 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PersonSerializer
     filterset_class = ApiPersonFilter
-    # No ordering by name: it would leak protected persons' names by their position.
+    # Never ordered by name (not even by default): a protected person's place in a
+    # name-sorted list would give their name away.
     ordering_fields = ["id", "created_at"]
+    ordering = ["id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.person_list(user=self.request.user)
+        return selectors.person_list(user=self.request.user).order_by("pk")
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):

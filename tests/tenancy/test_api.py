@@ -165,6 +165,14 @@ def test_protected_person_leaves_without_name_or_contact(api, unit):
     assert api.get("/api/people/", {"q": "Hemmelig"}).json()["count"] == 0
 
 
+def test_people_are_not_listed_in_name_order(api, organisation):
+    """A name-sorted list would place a protected person by their real name."""
+    for name in ("Åse", "Bo", "Anders"):
+        make_person(organisation, name=name, protected=name == "Bo")
+    ids = [row["id"] for row in api.get("/api/people/").json()["results"]]
+    assert ids == sorted(ids)
+
+
 def test_unprotected_person_shows_contact(api, organisation):
     person = make_person(organisation, name="Åben Olsen", email="a@x.dk", phone="11")
     data = api.get(f"/api/people/{person.pk}/").json()
