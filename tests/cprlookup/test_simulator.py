@@ -424,3 +424,17 @@ def test_decrypt_cprs_matches_crypto_decrypt_and_checks_the_mac():
     data[30] ^= 1  # flip a ciphertext bit: the MAC no longer matches
     with pytest.raises(InvalidToken):
         decrypt_cprs([base64.urlsafe_b64encode(bytes(data)).decode()])
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 7])
+def test_register_file_is_written_in_slices_as_valid_json(monkeypatch, tmp_path, n):
+    monkeypatch.setattr(build, "CHUNK", 3)
+    data = {
+        "format": "gctp-sim/1",
+        "addresses": [{"id": str(i), "door": "æ"} for i in range(n)],
+        "people": [{"cpr": f"{i:010d}", "name": "Åse Ø"} for i in range(n)],
+        "summary": {"people": n},
+    }
+    out = tmp_path / "sim.json"
+    build.write_register(data, out)
+    assert json.loads(out.read_text(encoding="utf-8")) == data
