@@ -220,11 +220,7 @@ class HlrClient:
     ) -> tuple[int, Any, int]:
         """Send with retries; return (status, json body, attempts used)."""
         data = None if body is None else json.dumps(body).encode()
-        all_headers = {
-            "X-Api-Key": self.api_key,
-            "Accept": "application/json",
-            **(headers or {}),
-        }
+        all_headers = {"X-Api-Key": self.api_key, **(headers or {})}
         if data is not None:
             all_headers["Content-Type"] = "application/json"
         last: _Transient | None = None

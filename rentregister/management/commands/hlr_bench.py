@@ -9,8 +9,8 @@ new leases with unique idempotency keys:
 1. bare: N threads, one keep-alive `http.client` connection each, POST + status check;
 2. client: N threads sharing one `HlrClient` (its retries, error mapping, receipts).
 
-The phases run interleaved in two rounds each (bare, client, bare, client) after a
-warm-up, so load drift on a shared machine and the growing register hit both alike.
+The phases run interleaved in rounds (bare, client, bare, client, ...; --rounds, default
+4) after a warm-up, so load drift on a shared machine and the growing register hit both alike.
 
 Prints both rates, the ratio client/bare, and checks in the simulator that exactly
 2 × count filings were stored (no loss, no duplicates).
@@ -108,12 +108,15 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=10000)
         parser.add_argument("--latency-ms", type=float, default=20.0)
         parser.add_argument("--concurrency", type=int, default=16)
+        parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds per phase")
 
-    def handle(self, *args, count: int, latency_ms: float, concurrency: int, **options):
+    def handle(self, *args, count, latency_ms, concurrency, rounds, **options):
+        if count < 1 or concurrency < 1 or rounds < 1:
+            raise CommandError("--count, --concurrency and --rounds must be at least 1")
         with tempfile.TemporaryDirectory(prefix="hlr-bench-") as folder:
             port, process = self._start_simulator(Path(folder), latency_ms)
             try:
-                self._run(port, count, latency_ms, concurrency)
+                self._run(port, count, latency_ms, concurrency, min(rounds, count))
             finally:
                 process.terminate()
                 process.wait(timeout=30)
@@ -158,7 +161,7 @@ class Command(BaseCommand):
         with urllib.request.urlopen(url, timeout=2) as response:
             return json.loads(response.read())
 
-    def _run(self, port: int, count: int, latency_ms: float, concurrency: int) -> None:
+    def _run(self, port: int, count: int, latency_ms: float, concurrency: int, rounds: int) -> None:
         local = threading.local()
 
         def bare(i: int) -> None:
@@ -202,11 +205,12 @@ class Command(BaseCommand):
         warmup = min(500, count)
         run_threads(warmup, concurrency, lambda i: bare(count + i))
         run_threads(warmup, concurrency, lambda i: with_client(count + i))
-        # Two interleaved rounds per phase, so drift in machine load or register size
-        # hits both phases alike.
-        half = count // 2
+        # Interleaved rounds (bare, client, bare, client, ...), so drift in machine load
+        # or register size hits both phases alike.
+        bounds = [count * r // rounds for r in range(rounds + 1)]
         bare_seconds = client_seconds = 0.0
-        for start, size in ((0, half), (half, count - half)):
+        for start, end in itertools.pairwise(bounds):
+            size = end - start
             bare_seconds += run_threads(size, concurrency, lambda i, s=start: bare(s + i))
             client_seconds += run_threads(size, concurrency, lambda i, s=start: with_client(s + i))
         bare_rate = count / bare_seconds
