@@ -354,7 +354,18 @@ def export_queryset(
         )
         raise DomainError(_("Filtrene er ugyldige: %(problems)s") % {"problems": problems})
     # Plain rows: the selectors' select_related/prefetch_related are for model instances.
-    return filterset.qs.select_related(None).prefetch_related(None)
+    queryset = filterset.qs.select_related(None).prefetch_related(None)
+    order_by = _list_order_by(spec.kind, data.get("sort", ""))
+    return queryset.order_by(*order_by) if order_by else queryset
+
+
+def _list_order_by(kind: str, sort: str) -> list[str] | None:
+    """The browser list's order for its `sort` parameter, so the file has the rows in the
+    order the caseworker saw them."""
+    from .views import LISTS, _ordering  # the list screens own the whitelist of sort keys
+
+    config = LISTS.get(kind)
+    return _ordering(config, sort)[1] if config else None
 
 
 def export_rows(spec: ExportSpec, queryset: QuerySet) -> Iterable[tuple]:

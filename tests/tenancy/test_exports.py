@@ -404,3 +404,16 @@ def test_old_jobs_and_files_are_purged(caseworker, organisation, big_limit):
 
     assert not path.exists()
     assert list(ExportJob.objects.all()) == [fresh]
+
+
+def test_rows_come_in_the_order_of_the_list_sort(logged_in, organisation):
+    sizes = [3, 1, 2]
+    for rooms in sizes:
+        _unit(organisation, rooms=rooms)
+    url = reverse("tenancy:export", args=["units"])
+
+    ascending = _rows(_sheet(logged_in.get(url, {"sort": "vaerelser"})))
+    descending = _rows(_sheet(logged_in.get(url, {"sort": "-vaerelser"})))
+
+    assert [r[9] for r in ascending[1:]] == [1, 2, 3]
+    assert [r[9] for r in descending[1:]] == [3, 2, 1]
