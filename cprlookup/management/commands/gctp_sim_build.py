@@ -335,8 +335,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, out, seed, no_disagreements, reload, **options):
         started = time.monotonic()
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if snapshot:
                 # One snapshot for all queries, even while the product keeps writing.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
