@@ -48,6 +48,7 @@ import os
 import random
 import re
 import select
+import socket
 import ssl
 import tempfile
 import threading
@@ -55,7 +56,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -272,8 +273,11 @@ class TokenStore:
 # XML helpers
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+# Elements of an answer are in the envelope's default namespace.
+_ROOT, _GCTP, _KVIT, _ROW, _FIELD, _HEADER = (
+    f"{{{NAMESPACE}}}{name}"
+    for name in ("root", "Gctp", "Kvit", "Row", "Field", "CprServiceHeader")
+)
 
 
 def _envelope(inner: str) -> bytes:
@@ -290,9 +294,9 @@ def _parse_answer(data: bytes) -> tuple[ET.Element, int, str]:
         root = ET.fromstring(data)  # noqa: S314 - expat resolves no external entities and caps expansion
     except ET.ParseError:
         raise _Transient("ugyldigt XML-svar") from None
-    if root.tag != f"{{{NAMESPACE}}}root" or len(root) != 1 or _local(root[0].tag) != "Gctp":
+    if root.tag != _ROOT or len(root) != 1 or root[0].tag != _GCTP:
         raise _Transient("ugyldig GCTP-kuvert")
-    kvit = next((e for e in root.iter() if _local(e.tag) == "Kvit"), None)
+    kvit = next(root.iter(_KVIT), None)
     if kvit is None or not (kvit.get("v") or "").strip().isdigit():
         raise _Transient("svar uden kvittering")
     return root, int(kvit.get("v")), kvit.get("t") or ""
@@ -302,17 +306,17 @@ def _parse_date(value: str) -> date | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+        if len(value) != 8 or not value.isdigit():
+            raise ValueError(value)
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         raise _Transient("ugyldig dato i svar") from None
 
 
 def _parse_residents(root: ET.Element) -> list[Resident]:
     residents = []
-    for row in root.iter():
-        if _local(row.tag) != "Row":
-            continue
-        f = {e.get("r"): (e.get("v") or "").strip() for e in row if _local(e.tag) == "Field"}
+    for row in root.iter(_ROW):
+        f = {e.get("r"): (e.get("v") or "").strip() for e in row.iter(_FIELD)}
         cpr = f.get("PNR", "")
         if not _CPR.match(cpr):
             raise _Transient("ugyldigt CPR-nummer i svar")
@@ -341,7 +345,7 @@ def _parse_residents(root: ET.Element) -> list[Resident]:
 
 
 def _service_ts(root: ET.Element) -> str:
-    header = next((e for e in root.iter() if _local(e.tag) == "CprServiceHeader"), None)
+    header = next(root.iter(_HEADER), None)
     return (header.get("ts") or "") if header is not None else ""
 
 
@@ -621,11 +625,11 @@ class GctpClient:
         if conn is None:
             host, port = self._url.hostname, self._url.port
             if self._url.scheme == "https":
-                conn = http.client.HTTPSConnection(
+                conn = _TlsConnection(
                     host, port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+                conn = _Connection(host, port, timeout=self.timeout)
             self._local.conn = conn
         return conn
 
@@ -653,6 +657,21 @@ class GctpClient:
         return self._random.uniform(
             0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         )
+
+
+class _Connection(http.client.HTTPConnection):
+    """http.client sends a request's headers and body in two writes: without TCP_NODELAY
+    the body waits for the ACK of the headers (Nagle + delayed ACK)."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _TlsConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _dropped(sock) -> bool:

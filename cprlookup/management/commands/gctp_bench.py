@@ -5,7 +5,7 @@ Starts its own simulator process (``python -m cprlookup.simulator``) on a free p
 register built from the database (or ``--data FILE``) at the given latency, then runs the
 same number of stairwell (DARHUS) searches twice with the same number of threads:
 
-1. bare: one keep-alive ``http.client`` connection per thread, a token signed on once, the
+1. bare: one keep-alive ``http.client`` connection per thread (TCP_NODELAY), a token signed on once, the
    request bodies prepared in advance, the answer read but not parsed — the ceiling for
    this machine and simulator;
 2. client: ``GctpClient.landlord_search`` (token file, validation, XML building and parsing,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -136,6 +137,8 @@ class Command(BaseCommand):
 
         def bare(chunk):
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+            conn.connect()
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the client
             headers = {"Content-Type": "text/xml; charset=ISO-8859-1", "Cookie": f"Token={token}"}
             for body in chunk:
                 conn.request("POST", url.path, body=body, headers=headers)
