@@ -123,7 +123,7 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         placed[lk.pk] = rows
     lookup_for_unit = {u.pk: lk for a, lk in ok for u in scope[lk.pk]}
 
-    creates, updates, deletes, events, statuses = [], [], [], [], []
+    creates, updates, deletes, events, statuses, seen = [], [], [], [], [], []
     for unit_id, registrations in new.items():
         unit = units[unit_id]
         before = previous.get(unit_id, {})
@@ -182,13 +182,20 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
                 event(EventKind.MOVED_OUT, cpr_hash, r.move_out, resident=r)
             elif known and reg.move_out is not None and r.move_out is None:
                 event(EventKind.MOVED_IN, cpr_hash, r.move_in, resident=r)
-            reg.name = "" if r.protected else (r.name or "")[:200]
-            reg.protected = bool(r.protected)
-            reg.move_in = r.move_in
-            reg.move_out = r.move_out
-            reg.person = person
-            reg.last_seen_at = now
-            updates.append(reg)
+            values = {
+                "name": "" if r.protected else (r.name or "")[:200],
+                "protected": bool(r.protected),
+                "move_in": r.move_in,
+                "move_out": r.move_out,
+                "person_id": person.pk if person else None,
+            }
+            seen.append(reg.pk)
+            # Most registrations are unchanged from night to night: write only real changes.
+            if any(getattr(reg, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(reg, k, v)
+                reg.last_seen_at = now
+                updates.append(reg)
         for cpr_hash, reg in before.items():
             if cpr_hash in registrations:
                 continue
@@ -211,9 +218,11 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
 
     if deletes:
         CprRegistration.objects.filter(pk__in=deletes).delete()
-    if updates:
-        CprRegistration.objects.bulk_update(
-            updates, ["name", "protected", "move_in", "move_out", "person", "last_seen_at"]
+    if seen:
+        CprRegistration.objects.filter(pk__in=seen).update(last_seen_at=now)
+    for reg in updates:
+        reg.save(
+            update_fields=["name", "protected", "move_in", "move_out", "person", "last_seen_at"]
         )
     CprRegistration.objects.bulk_create(creates)
     OccupancyEvent.objects.bulk_create(events)

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -660,7 +660,7 @@ def _scan_target(entrance: Entrance) -> Target:
     )
 
 
-def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 10) -> int:
+def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 20) -> int:
     """Look up a chunk of a scan's entrances, SCAN_THREADS searches at a time, and record
     each batch of answers in one transaction together with its items' new status.
 
@@ -698,7 +698,6 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 
 
 def _record_scan_batch(job: ScanJob, token, batch: list[tuple[ScanItem, Answer]]) -> int:
     with transaction.atomic():
-        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
         still_ours = set(
             ScanItem.objects.filter(
                 pk__in=[item.pk for item, _a in batch],
@@ -709,7 +708,7 @@ def _record_scan_batch(job: ScanJob, token, batch: list[tuple[ScanItem, Answer]]
         batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
         if not batch:
             return 0
-        lookups = record_answers(
+        record_answers(
             organisation=job.organisation,
             user=None,
             source=LookupSource.SCAN,
@@ -718,17 +717,32 @@ def _record_scan_batch(job: ScanJob, token, batch: list[tuple[ScanItem, Answer]]
             scan_job=job,
         )
         now = timezone.now()
-        for (item, answer), lookup in zip(batch, lookups, strict=True):
-            ok = answer.outcome == LookupOutcome.OK
-            ScanItem.objects.filter(pk=item.pk).update(
-                status=ScanItemStatus.DONE if ok else ScanItemStatus.FAILED,
+        # One UPDATE for the answered items (the lookup row found by job and entrance), one
+        # per failed item (rare) with its reason.
+        latest = CprLookup.objects.filter(scan_job=job, entrance=OuterRef("entrance_id")).order_by(
+            "-at"
+        )
+        done = [item.pk for item, answer in batch if answer.outcome == LookupOutcome.OK]
+        if done:
+            ScanItem.objects.filter(pk__in=done).update(
+                status=ScanItemStatus.DONE,
                 finished_at=now,
-                lookup=lookup,
-                result_count=len(answer.residents),
-                error="" if ok else answer.error_message[:300],
-                attempts=item.attempts + 1,
+                error="",
+                attempts=F("attempts") + 1,
+                lookup=Subquery(latest.values("pk")[:1]),
+                result_count=Subquery(latest.values("result_count")[:1]),
             )
-        refresh_job_counts(locked)
+        for item, answer in batch:
+            if answer.outcome != LookupOutcome.OK:
+                ScanItem.objects.filter(pk=item.pk).update(
+                    status=ScanItemStatus.FAILED,
+                    finished_at=now,
+                    error=answer.error_message[:300],
+                    attempts=F("attempts") + 1,
+                    lookup=Subquery(latest.values("pk")[:1]),
+                )
+        # Lock the job row last and briefly: the recount then sees every committed batch.
+        refresh_job_counts(ScanJob.objects.select_for_update().get(pk=job.pk))
     return len(batch)
 
 

@@ -1,0 +1,212 @@
+"""`manage.py cpr_bench [--units 65000] [--latency-ms 20]`: a full scheduled scan of the scale
+organisation through real Celery workers against the GCTP simulator, compared with a bare
+concurrent HTTP loop against the same simulator in the same run.
+
+Needs `manage.py seed_scale --units N` first (organisation "Landsdækkende Boligselskab
+(skala)"). The command
+
+1. builds the simulator's register from the database (gctp_sim_build) and starts its own
+   simulator process at the given latency;
+2. runs the bare loop: one stairwell search per entrance, prepared request bodies, one
+   keep-alive connection per thread, answers read but not parsed, with as many threads as
+   the scan may use at once (worker processes x CPR_SCAN_THREADS);
+3. starts a Celery worker with the default settings (prefork, concurrency = CPU count),
+   starts a scan with `services.scan_start` and waits until the job row says finished;
+   the time is from scan_start to the job's finished_at (dispatch, HTTP, parsing, recording
+   log, ledger, registrations, events and occupancy status all included).
+
+It prints both rates and their ratio, and checks that the job, the ledger and the
+simulator's counters agree (every entrance looked up, charged once).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from cprlookup import conf, services
+from cprlookup.models import CprCharge, ScanJob, ScanStatus
+from tenancy.demo_data import SCALE_ORGANISATION_NAME
+from tenancy.models import Entrance, Organisation, Unit
+
+from .gctp_bench import _body, _run_threads, _Simulator
+from .gctp_sim_build import build_register, write_register
+
+
+class Command(BaseCommand):
+    help = "Mål en planlagt CPR-scanning af skala-organisationen mod en rå HTTP-løkke."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--units", type=int, default=65000)
+        parser.add_argument("--latency-ms", type=float, default=20.0)
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="worker processes (default: Celery's default, the CPU count)",
+        )
+        parser.add_argument("--timeout", type=float, default=1800.0)
+
+    def handle(self, *args, units, latency_ms, concurrency, timeout, **options):
+        org = Organisation.objects.filter(name=SCALE_ORGANISATION_NAME).first()
+        if org is None:
+            raise CommandError(f"Kør først: manage.py seed_scale --units {units}")
+        n_units = Unit.objects.filter(organisation=org).count()
+        if n_units < units:
+            raise CommandError(
+                f"{org.name} har {n_units} enheder; kør manage.py seed_scale --units {units}"
+            )
+        if n_units > units * 1.05:
+            self.stderr.write(
+                f"Bemærk: organisationen har {n_units} enheder; hele porteføljen scannes."
+            )
+        # A benchmark run must not be blocked by an earlier, interrupted one.
+        ScanJob.objects.filter(
+            organisation=org, status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING]
+        ).update(status=ScanStatus.FAILED)
+
+        with tempfile.TemporaryDirectory(prefix="cpr-bench-") as tmp:
+            tmp_path = Path(tmp)
+            t0 = time.monotonic()
+            register = build_register(seed=1)
+            data_path = tmp_path / "gctp-sim.json"
+            write_register(register, data_path)
+            del register
+            self.stdout.write(f"Simulatorregister bygget på {time.monotonic() - t0:.1f} s")
+            sim = _Simulator(data_path=data_path, latency_ms=latency_ms)
+            try:
+                self._bench(sim, org, n_units, latency_ms, concurrency, timeout, tmp_path)
+            finally:
+                sim.stop()
+
+    def _bench(self, sim, org, n_units, latency_ms, concurrency, timeout, tmp: Path):
+        from urllib.parse import urlsplit
+
+        from cprlookup.gctp import GctpClient
+
+        entrances = list(Entrance.objects.filter(organisation=org).values_list("dar_id", flat=True))
+        threads = concurrency * conf.SCAN_THREADS
+        url = urlsplit(sim.base_url)
+        token_file = tmp / "token.json"
+        client = GctpClient(base_url=sim.base_url, token_file=token_file, timeout=30)
+        client.landlord_search(cvr=org.cvr, dar_house_id=entrances[0])  # sign on
+        token = client._current_token()
+        bodies = [_body(org.cvr, str(e)) for e in entrances]
+
+        def bare(chunk):
+            import http.client
+
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+            headers = {"Content-Type": "text/xml; charset=ISO-8859-1", "Cookie": f"Token={token}"}
+            for body in chunk:
+                conn.request("POST", url.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    raise CommandError(f"HTTP {resp.status}")
+            conn.close()
+
+        sim.reset_stats()
+        bare_s = _run_threads(threads, bodies, bare)
+        bare_searches = sim.stats()["searches"]
+        bare_rate = len(bodies) / bare_s
+
+        sim.reset_stats()
+        worker, log_path = self._start_worker(sim, token_file, tmp, concurrency)
+        try:
+            started = time.monotonic()
+            job = services.scan_start(organisation=org)
+            while True:
+                job.refresh_from_db()
+                if job.is_finished:
+                    break
+                if worker.poll() is not None:
+                    raise CommandError(
+                        "Celery-workeren stoppede:\n" + log_path.read_text(errors="replace")[-3000:]
+                    )
+                if time.monotonic() - started > timeout:
+                    raise CommandError(f"Scanningen blev ikke færdig på {timeout:.0f} s")
+                time.sleep(0.5)
+            wall_s = time.monotonic() - started
+            scan_s = (job.finished_at - job.created_at).total_seconds()
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        stats = sim.stats()
+        charges = CprCharge.objects.filter(lookup__scan_job=job)
+        duplicated = (
+            charges.values("lookup__entrance").annotate(n=Count("pk")).filter(n__gt=1).count()
+        )
+        scan_rate = job.total / scan_s
+        ceiling = threads / (latency_ms / 1000) if latency_ms else float("inf")
+        w = self.stdout.write
+        w(
+            f"CPR-scanningsbenchmark: {n_units} enheder i {job.total} opgange, "
+            f"{latency_ms:g} ms latens, {concurrency} workerprocesser x {conf.SCAN_THREADS} "
+            f"tråde = {threads} samtidige søgninger (teoretisk loft {ceiling:,.0f}/s)"
+        )
+        w(
+            f"  rå HTTP-løkke : {bare_rate:8.1f} søgninger/s ({bare_s:.1f} s, "
+            f"simulator besvarede {bare_searches})"
+        )
+        w(
+            f"  scanning      : {scan_rate:8.1f} søgninger/s ({scan_s:.1f} s fra start til "
+            f"færdig, {job.total / scan_s * 8:.0f} enheder/s ca.; ventet {wall_s:.1f} s)"
+        )
+        w(f"  forhold scanning/rå: {scan_rate / bare_rate:.2f}")
+        w(
+            f"  job: {job.get_status_display()}, {job.done} slået op, {job.failed} fejlet; "
+            f"omkostningsposter {charges.count()}, dobbelte {duplicated}; simulator: "
+            f"{stats['searches']} søgninger, {stats['signons']} log på"
+        )
+        if job.done != job.total or charges.count() != job.done or duplicated:
+            raise CommandError("Scanningen slog ikke alle opgange op præcis én gang.")
+
+    def _start_worker(self, sim, token_file: Path, tmp: Path, concurrency: int):
+        env = os.environ.copy()
+        env.update(
+            {
+                "GCTP_BASE_URL": sim.base_url,
+                "GCTP_TOKEN_FILE": str(token_file),
+                "PYTHONPATH": str(settings.BASE_DIR),
+            }
+        )
+        cwd = settings.BASE_DIR
+        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            env["CELERY_FS_BROKER_DIR"] = str(settings.BROKER_DIR)
+            cwd = settings.BROKER_DIR
+        log_path = tmp / "worker.log"
+        log = log_path.open("wb")
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                f"--concurrency={concurrency}",
+                f"--hostname=cpr-bench-{os.getpid()}@%h",
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        time.sleep(3)  # let the pool start before the clock runs
+        return worker, log_path
