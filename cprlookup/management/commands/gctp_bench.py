@@ -179,7 +179,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  GctpClient    : {client_rate:8.1f} søgninger/s  ({client_s:.2f} s, "
             f"simulator besvarede {client_stats['searches']}, {rows[0]} rækker, "
-            f"{client_stats['signons']} log på)"
+            f"{client_stats['signons']} nye log på)"
         )
         self.stdout.write(f"  forhold klient/rå: {client_rate / bare_rate:.2f}")
         if bare_stats["searches"] != n or client_stats["searches"] != n:
