@@ -127,6 +127,18 @@ class Filing(models.Model):
             models.Index(fields=["lease", "state"]),
             models.Index(fields=["organisation", "state"]),
             models.Index(fields=["state", "next_attempt_at"]),
+            # The push claims pending filings oldest first ...
+            models.Index(
+                fields=["id"],
+                condition=Q(state=FilingState.PENDING),
+                name="rent_filing_pending_idx",
+            ),
+            # ... that have no older open filing of the same lease (one probe per row).
+            models.Index(
+                fields=["lease", "id"],
+                condition=Q(state__in=BLOCKING_STATES),
+                name="rent_filing_open_lease_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,11 +8,12 @@ Every write is atomic and raises tenancy.errors.DomainError with a Danish messag
 import contextlib
 import contextvars
 import logging
+import queue
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -645,6 +646,12 @@ def _is_postgres() -> bool:
 
 
 def _eligible(now, organisation_ids=None):
+    """Due pending filings that are the oldest open filing of their lease, oldest first.
+
+    Both halves are served by partial indexes (models.Filing.Meta): the pending filings in
+    primary-key order, and per lease the open filings by primary key (one index probe
+    answers "is anything older still open?"), so a claim costs the rows it returns, not
+    the backlog behind them."""
     earlier_open = Filing.objects.filter(
         lease_id=OuterRef("lease_id"), pk__lt=OuterRef("pk"), state__in=BLOCKING_STATES
     )
@@ -658,27 +665,37 @@ def _eligible(now, organisation_ids=None):
     )
 
 
+CLAIM_FIELDS = (
+    "pk",
+    "operation",
+    "payload",
+    "idempotency_key",
+    "cpr_person_ids",
+    "attempts",
+    "warnings",
+)
+
+
 def _claim(limit: int, organisation_ids=None) -> list[dict]:
     """Claim up to `limit` due filings (pending → sent) so no other pusher sends them:
     FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the IMMEDIATE transaction holds the
     write lock from the select to the update. The oldest filing of a lease goes first;
-    later ones wait until it is accepted."""
+    later ones wait until it is accepted (a pending or sent filing blocks its successors,
+    also while another pusher holds it). Each row carries its claim time, so an answer is
+    only recorded against the claim it belongs to."""
     now = timezone.now()
     with transaction.atomic():
         qs = _eligible(now, organisation_ids)
         if _is_postgres():
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = list(
-            qs.values(
-                "pk", "operation", "payload", "idempotency_key", "cpr_person_ids", "attempts"
-            )[:limit]
-        )
+        rows = list(qs.values(*CLAIM_FIELDS)[:limit])
         if rows:
-            Filing.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+            Filing.objects.filter(pk__in=[r["pk"] for r in rows], state=FilingState.PENDING).update(
                 state=FilingState.SENT, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
             )
     for row in rows:
         row["attempts"] += 1
+        row["claimed_at"] = now
     return rows
 
 
@@ -714,7 +731,8 @@ def _client():
 
 
 def _send(row: dict) -> tuple[str, object]:
-    """Runs in a worker thread: HTTP only, no database."""
+    """Runs in a worker thread: HTTP only, no database (one keep-alive connection per
+    thread, kept by the client)."""
     from .hlr import HlrError, HlrRejected, HlrUnavailable
 
     try:
@@ -745,41 +763,74 @@ def _merge_warnings(ours: list, theirs: list) -> list:
     return list(ours) + [w for w in theirs if (w.get("field"), w.get("code")) not in seen]
 
 
+def _record_accepted(accepted: list[tuple[dict, object]], now) -> int:
+    """Mark accepted filings in one prepared UPDATE run over all rows (executemany: no
+    per-row ORM work, which used to cost more than the HTTP itself). Guarded by state and
+    claim time: a row released by the sweeper and claimed again by another pusher is
+    recorded by that pusher. Returns how many rows were written."""
+    if not accepted:
+        return 0
+    meta = Filing._meta
+    qn = connection.ops.quote_name
+
+    def prep(name, value):
+        return meta.get_field(name).get_db_prep_save(value, connection)
+
+    columns = ("state", "accepted_at", "errors", "last_error", "updated_at")
+    constants = [
+        prep("state", FilingState.ACCEPTED),
+        prep("accepted_at", now),
+        prep("errors", []),
+        "",
+        prep("updated_at", now),
+    ]
+    sets = ", ".join(f"{qn(meta.get_field(c).column)} = %s" for c in columns)
+    # Identifiers come from the model's meta and are quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {sets}, {qn('next_attempt_at')} = NULL, "  # noqa: S608
+        f"{qn('receipt_id')} = %s, {qn('receipt_version')} = %s, {qn('warnings')} = %s "
+        f"WHERE {qn(meta.pk.column)} = %s AND {qn('state')} = %s AND {qn('claimed_at')} = %s"
+    )
+    sent = prep("state", FilingState.SENT)
+    params = []
+    for row, receipt in accepted:
+        warnings = row.get("warnings") or []
+        if receipt.warnings:
+            warnings = _merge_warnings(warnings, receipt.warnings)
+        params.append(
+            [
+                *constants,
+                str(receipt.receipt_id)[:100],
+                receipt.version,
+                prep("warnings", warnings),
+                row["pk"],
+                sent,
+                prep("claimed_at", row["claimed_at"]),
+            ]
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        written = cursor.rowcount
+    # Drivers report the total over all rows; -1 when they cannot tell.
+    return written if written is not None and written >= 0 else len(accepted)
+
+
 def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
     """Write the outcomes of sent filings (one transaction per flush)."""
     if not results:
         return
     now = timezone.now()
     with transaction.atomic():
-        warnings_by_pk = {}
-        accepted_with_warnings = [
-            r["pk"] for r, kind, value in results if kind == "accepted" and value.warnings
-        ]
-        if accepted_with_warnings:
-            warnings_by_pk = dict(
-                Filing.objects.filter(pk__in=accepted_with_warnings).values_list("pk", "warnings")
-            )
         accepted = []
         for row, kind, value in results:
-            sent = Filing.objects.filter(pk=row["pk"], state=FilingState.SENT)
             if kind == "accepted":
-                filing = Filing(
-                    pk=row["pk"],
-                    state=FilingState.ACCEPTED,
-                    accepted_at=now,
-                    receipt_id=str(value.receipt_id)[:100],
-                    receipt_version=value.version,
-                    errors=[],
-                    last_error="",
-                    next_attempt_at=None,
-                    updated_at=now,
-                    warnings=_merge_warnings(warnings_by_pk.get(row["pk"], []), value.warnings)
-                    if value.warnings
-                    else warnings_by_pk.get(row["pk"], []),
-                )
-                accepted.append((filing, bool(value.warnings)))
+                accepted.append((row, value))
                 stats.accepted += 1
-            elif kind == "rejected":
+                continue
+            sent = Filing.objects.filter(
+                pk=row["pk"], state=FilingState.SENT, claimed_at=row["claimed_at"]
+            )
+            if kind == "rejected":
                 sent.update(
                     state=FilingState.REJECTED,
                     errors=value,
@@ -806,24 +857,7 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
                     updated_at=now,
                 )
                 stats.transient += 1
-        # Accepted rows in one statement per kind (a sent row is only ever answered here;
-        # nothing else moves it while it is sent, so no state guard is needed).
-        plain = [f for f, has_warnings in accepted if not has_warnings]
-        warned = [f for f, has_warnings in accepted if has_warnings]
-        fields = [
-            "state",
-            "accepted_at",
-            "receipt_id",
-            "receipt_version",
-            "errors",
-            "last_error",
-            "next_attempt_at",
-            "updated_at",
-        ]
-        if plain:
-            Filing.objects.bulk_update(plain, fields, batch_size=200)
-        if warned:
-            Filing.objects.bulk_update(warned, [*fields, "warnings"], batch_size=200)
+        _record_accepted(accepted, now)
     stats.outcomes.extend((r["pk"], kind) for r, kind, _v in results)
     results.clear()
 
@@ -836,46 +870,69 @@ def filings_push(
     max_seconds: float = 600.0,
     organisation_ids: list[int] | None = None,
 ) -> PushStats:
-    """Send due filings to the register until none is left: claim a batch, send it over a
-    pool of threads (HTTP only), record the answers. Safe to run in several processes at
-    once (claiming) and to repeat (idempotency keys; accepted filings are never claimed)."""
-    workers = workers or conf.RENT_PUSH_WORKERS
-    batch = batch or conf.RENT_PUSH_BATCH
+    """Send due filings to the register until none is left. Safe to run in several
+    processes at once (claiming) and to repeat (idempotency keys; accepted filings are
+    never claimed).
+
+    A pipeline in one thread plus a pool that does HTTP only: this thread claims a batch
+    whenever the pool is about to run dry, collects the answers from a queue and records
+    them in bulk (one transaction per flush); a flush also unblocks the next filing of
+    each lease answered, so the next claim can take it."""
+    workers = max(1, workers or conf.RENT_PUSH_WORKERS)
+    batch = max(1, batch or conf.RENT_PUSH_BATCH)
+    # Claim again while the pool still has this much queued, so it never waits for us.
+    refill_at = max(2 * workers, batch // 2)
+    flush_at = max(1, min(batch // 2, 100))
     stats = PushStats()
     started = time.monotonic()
-    inflight: dict[Future, dict] = {}
+    answers: queue.SimpleQueue = queue.SimpleQueue()
     results: list = []
+    inflight = 0
     claim_again = True
+
+    def run(row: dict) -> None:
+        try:
+            outcome = _send(row)
+        except BaseException as exc:  # never lose an answer: record it as transient
+            outcome = ("transient", type(exc).__name__)
+        answers.put((row, *outcome))
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hlr-push") as pool:
         while True:
             budget_left = max_filings is None or stats.claimed < max_filings
-            in_time = time.monotonic() - started < max_seconds
-            if claim_again and budget_left and in_time and len(inflight) < workers:
+            may_claim = budget_left and time.monotonic() - started < max_seconds
+            if claim_again and may_claim and inflight <= refill_at:
                 limit = batch
                 if max_filings is not None:
                     limit = min(limit, max_filings - stats.claimed)
                 rows = _claim(limit, organisation_ids)
-                claim_again = bool(rows)
+                claim_again = len(rows) == limit
                 if rows:
                     _cpr_for(rows)
                     stats.claimed += len(rows)
+                    inflight += len(rows)
                     for row in rows:
-                        inflight[pool.submit(_send, row)] = row
-            if not inflight:
-                _record(results, stats)
-                if claim_again and budget_left and in_time:
-                    continue
-                break
-            done, _pending = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in done:
-                row = inflight.pop(future)
-                kind, value = future.result()
-                results.append((row, kind, value))
-            if len(results) >= 50 or len(inflight) < workers:
+                        pool.submit(run, row)
+            if inflight == 0:
                 had = bool(results)
                 _record(results, stats)
-                # Answers may have unblocked the next filing of a lease.
-                claim_again = claim_again or had
+                if (had or claim_again) and may_claim:
+                    # What was just recorded may have unblocked later filings.
+                    claim_again = True
+                    if had:
+                        continue
+                break
+            try:
+                results.append(answers.get(timeout=0.05))
+                inflight -= 1
+                while True:
+                    results.append(answers.get_nowait())
+                    inflight -= 1
+            except queue.Empty:
+                pass
+            if results and (len(results) >= flush_at or inflight <= refill_at):
+                _record(results, stats)
+                claim_again = True
     stats.seconds = time.monotonic() - started
     return stats
 
