@@ -6,7 +6,7 @@ import re
 import zipfile
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.urls import reverse
@@ -417,3 +417,30 @@ def test_rows_come_in_the_order_of_the_list_sort(logged_in, organisation):
 
     assert [r[9] for r in ascending[1:]] == [1, 2, 3]
     assert [r[9] for r in descending[1:]] == [3, 2, 1]
+
+
+# --- the benchmark command (figures themselves: docs/benchmarks.md) -----------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the export is measured in child processes
+def test_bench_command_measures_pages_and_export(organisation, settings):
+    from django.core.management import call_command
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="bench", password="demo")
+    MembershipFactory(user=user, organisation=organisation)
+    for _ in range(3):
+        make_lease(_unit(organisation), parties=[make_person(organisation, name="Anne Bench")])
+    out = StringIO()
+
+    call_command("bench", "--requests", "1", "--rounds", "1", stdout=out)
+
+    text = out.getvalue()
+    assert "3 units" in text
+    assert re.search(r"units: page 1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+1\n", text)
+    assert "search: full CPR" in text
+    assert "HTTP" not in text  # every page answered 200
+    assert re.search(r"our export path\s+[\d.]+ s\s+[\d,]+ rows/s", text)
+    assert re.search(r"speed ratio ours/bare: \d+\.\d\d wall", text)
+    assert re.search(r"peak memory of our export: \d+ MB", text)
