@@ -223,7 +223,9 @@ LISTS = {
             "status": ("status",),
             "husleje": ("rent",),
         },
-        "-start",
+        # Lease number (indexed, unique) by default: sorting 600,000 leases by an
+        # unindexed start date costs ~1 s. The other columns sort on request.
+        "nummer",
         "tenancy/lease_list.html",
     ),
 }

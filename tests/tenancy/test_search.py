@@ -89,16 +89,23 @@ def test_dar_ids(caseworker, organisation, stairwells):
     assert "units" not in groups
 
 
-def test_person_by_name_and_full_cpr(caseworker, organisation):
+def test_person_by_name_prefix_and_full_cpr(caseworker, organisation):
     anna = make_person(organisation, name="Anna Sørensen", cpr="1203851234")
+    annie = make_person(organisation, name="Annie Berg")
     make_person(organisation, name="Bo Sørensen")
-    assert {p.name for p in _run(caseworker, organisation, "sørensen")["people"].items} == {
-        "Anna Sørensen",
-        "Bo Sørensen",
-    }
+    assert _run(caseworker, organisation, "anna sø")["people"].items == [anna]
+    assert _run(caseworker, organisation, "Ann")["people"].items == [anna, annie]
+    people = _run(caseworker, organisation, "Anna Sørensen")["people"]
+    assert people.items == [anna]
+    assert "person" in people.more_url  # the full list also finds surnames (substring)
     groups = _run(caseworker, organisation, "120385-1234")
     assert groups["people"].items == [anna]
     assert groups["people"].more_url == ""  # a CPR number never goes into a link
+
+
+def test_address_text_does_not_search_names(caseworker, organisation):
+    make_person(organisation, name="Strandvejen 12 Hansen")  # absurd, but proves the point
+    assert "people" not in _run(caseworker, organisation, "Strandvejen 12")
 
 
 def test_partial_cpr_finds_nobody(caseworker, organisation):
