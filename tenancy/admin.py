@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .crypto import search_hash
 from .errors import DomainError
-from .history import history_for, record_change, snapshot
+from .history import history_for
 from .models import (
     Building,
     ChangeRecord,
@@ -240,48 +240,49 @@ class DepartmentAdmin(admin.ModelAdmin):
 # --- portfolio ----------------------------------------------------------------------------
 
 
-class PropertyForm(forms.ModelForm):
+class PropertyAddForm(ServiceForm):
     class Meta:
         model = Property
         fields = ["organisation", "department", "name", "bfe_number", "municipality_code"]
 
-    def clean(self):
-        data = super().clean()
-        department, organisation = data.get("department"), data.get("organisation")
-        if department and organisation and department.organisation_id != organisation.pk:
-            self.add_error(
-                "department", gettext("Afdelingen skal høre til ejendommens organisation.")
-            )
-        return data
+    def run_service(self):
+        data = dict(self.cleaned_data)
+        return services.property_create(
+            organisation=data.pop("organisation"), actor=self.actor, **data
+        )
+
+
+class PropertyChangeForm(ServiceForm):
+    class Meta:
+        model = Property
+        fields = sorted(services.PROPERTY_EDITABLE)
+
+    def run_service(self):
+        fields = self.changed_values(services.PROPERTY_EDITABLE)
+        prop = self.fresh_instance()
+        if not fields:
+            return prop
+        return services.property_update(property=prop, actor=self.actor, **fields)
 
 
 @admin.register(Property)
-class PropertyAdmin(HistoryMixin, admin.ModelAdmin):
-    """Properties have no rule beyond their owner; changes are recorded in the history."""
+class PropertyAdmin(ServiceAdmin):
+    """The owner is the CVR used for CPR lookups: it is not moved to another organisation."""
 
-    form = PropertyForm
+    add_form = PropertyAddForm
+    change_form = PropertyChangeForm
     list_display = ["name", "organisation", "department", "bfe_number", "municipality_code"]
     list_filter = ["organisation"]
     search_fields = ["name", "=bfe_number"]
     autocomplete_fields = ["organisation", "department"]
     list_select_related = ["organisation", "department"]
     ordering = ["name"]
-    readonly_fields = ["change_history"]
 
     def get_readonly_fields(self, request, obj=None):
-        # The owner is the CVR used for CPR lookups: it is not moved to another organisation.
-        return ["organisation", "change_history"] if obj else ["change_history"]
+        return ["organisation", "change_history"] if obj else []
 
-    def save_model(self, request, obj, form, change):
-        before = snapshot(Property.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        record_change(
-            instance=obj,
-            action="update" if change else "create",
-            actor=request.user,
-            before=before,
-            after=snapshot(obj),
-        )
+    def delete_model(self, request, obj):
+        services.property_delete(property=obj, actor=request.user)
 
 
 class BuildingAddForm(ServiceForm):
@@ -295,14 +296,16 @@ class BuildingAddForm(ServiceForm):
 
 
 class BuildingChangeForm(ServiceForm):
-    """No building update service exists yet: a building is read-only after creation."""
-
     class Meta:
         model = Building
-        fields: list[str] = []
+        fields = ["number", "letting_code", "letting_reference"]
 
     def run_service(self):
-        return self.fresh_instance()
+        fields = self.changed_values(services.BUILDING_EDITABLE)
+        building = self.fresh_instance()
+        if not fields:
+            return building
+        return services.building_update(building=building, actor=self.actor, **fields)
 
 
 @admin.register(Building)
@@ -319,15 +322,7 @@ class BuildingAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [
-            "organisation",
-            "property",
-            "number",
-            "bbr_id",
-            "letting_code",
-            "letting_reference",
-            "change_history",
-        ]
+        return ["organisation", "property", "bbr_id", "change_history"]
 
 
 ENTRANCE_FIELDS = [
@@ -353,15 +348,18 @@ class EntranceAddForm(ServiceForm):
 
 
 class EntranceChangeForm(ServiceForm):
-    """No entrance update service exists yet (the search key must be rebuilt on change):
-    an entrance is read-only after creation."""
+    """Address corrections; the service rebuilds the search keys of the stairwell."""
 
     class Meta:
         model = Entrance
-        fields: list[str] = []
+        fields = sorted(services.ENTRANCE_EDITABLE)
 
     def run_service(self):
-        return self.fresh_instance()
+        fields = self.changed_values(services.ENTRANCE_EDITABLE)
+        entrance = self.fresh_instance()
+        if not fields:
+            return entrance
+        return services.entrance_update(entrance=entrance, actor=self.actor, **fields)
 
 
 @admin.register(Entrance)
@@ -378,7 +376,7 @@ class EntranceAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["organisation", *ENTRANCE_FIELDS, "change_history"]
+        return ["organisation", "building", "dar_id", "change_history"]
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_search(search_term))

@@ -11,7 +11,6 @@ only through the logged reveal action for CPR officers).
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +30,6 @@ from gdpr.services import cpr_reveal
 from . import selectors, services
 from .choices import HeatingForm, HolderType, LettingCode, UtilityPayment
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
-from .history import record_change, snapshot
 from .models import (
     Building,
     Department,
@@ -216,39 +214,21 @@ class PropertyViewSet(viewsets.ModelViewSet):
         return selectors.property_list(user=self.request.user)
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            prop = serializer.save()
-            record_change(
-                instance=prop,
-                action="create",
-                actor=self.request.user,
-                before=None,
-                after=snapshot(prop),
-            )
+        data = dict(serializer.validated_data)
+        serializer.instance = services.property_create(
+            organisation=data.pop("organisation"), actor=self.request.user, **data
+        )
 
     def perform_update(self, serializer):
-        before = snapshot(serializer.instance)
-        with transaction.atomic():
-            prop = serializer.save()
-            record_change(
-                instance=prop,
-                action="update",
-                actor=self.request.user,
-                before=before,
-                after=snapshot(prop),
-            )
+        data = dict(serializer.validated_data)
+        data.pop("organisation", None)  # unchanged (validate refuses a new owner)
+        serializer.instance = services.property_update(
+            property=serializer.instance, actor=self.request.user, **data
+        )
 
     def perform_destroy(self, instance):
         # The history row and the delete succeed or fail together (ProtectedError -> 409).
-        with transaction.atomic():
-            record_change(
-                instance=instance,
-                action="delete",
-                actor=self.request.user,
-                before=snapshot(instance),
-                after=None,
-            )
-            instance.delete()
+        services.property_delete(property=instance, actor=self.request.user)
 
 
 # --- buildings and entrances ----------------------------------------------------------------

@@ -107,6 +107,126 @@ def person_update(*, person: Person, actor=None, cpr: str | None = None, **field
 # --- portfolio --------------------------------------------------------------------------
 
 
+def property_create(*, organisation: Organisation, actor=None, **fields) -> Property:
+    """Create a property owned by the organisation (the owner CVR used for CPR lookups)."""
+    department = fields.get("department")
+    if department is not None and department.organisation_id != organisation.pk:
+        raise DomainError({"department": [_("Afdelingen skal høre til ejendommens organisation.")]})
+    prop = Property(organisation=organisation, **fields)
+    _full_clean(prop)
+    with transaction.atomic():
+        prop.save()
+        record_change(
+            instance=prop, action="create", actor=actor, before=None, after=snapshot(prop)
+        )
+    return prop
+
+
+PROPERTY_EDITABLE = {"name", "department", "bfe_number", "municipality_code"}
+
+
+def property_update(*, property: Property, actor=None, **fields) -> Property:
+    """Change a property's name, department, BFE number or municipality. The owner is not
+    changed here: a sale moves data to another organisation, which is a GDPR disclosure."""
+    unknown = set(fields) - PROPERTY_EDITABLE
+    if unknown:
+        raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
+    department = fields.get("department")
+    if department is not None and department.organisation_id != property.organisation_id:
+        raise DomainError({"department": [_("Afdelingen skal høre til ejendommens organisation.")]})
+    before = snapshot(property)
+    for key, value in fields.items():
+        setattr(property, key, value)
+    _full_clean(property)
+    with transaction.atomic():
+        property.save()
+        record_change(
+            instance=property,
+            action="update",
+            actor=actor,
+            before=before,
+            after=snapshot(property),
+        )
+    return property
+
+
+def property_delete(*, property: Property, actor=None) -> None:
+    """Delete an empty property (buildings protect it: ProtectedError otherwise)."""
+    with transaction.atomic():
+        record_change(
+            instance=property,
+            action="delete",
+            actor=actor,
+            before=snapshot(property),
+            after=None,
+        )
+        property.delete()
+
+
+ENTRANCE_EDITABLE = {
+    "street_name",
+    "house_number",
+    "postcode",
+    "city",
+    "municipality_code",
+    "road_code",
+}
+
+
+def entrance_update(*, entrance: Entrance, actor=None, **fields) -> Entrance:
+    """Correct an entrance's DAR address parts; the search keys of the entrance and its
+    units are rebuilt in the same transaction."""
+    unknown = set(fields) - ENTRANCE_EDITABLE
+    if unknown:
+        raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
+    before = snapshot(entrance)
+    for key, value in fields.items():
+        setattr(entrance, key, value)
+    entrance.search_text = entrance.build_search_text()
+    _full_clean(entrance)
+    with transaction.atomic():
+        entrance.save()
+        units = list(entrance.units.all())
+        for unit in units:
+            unit.entrance = entrance
+            unit.search_text = unit.build_search_text()
+        Unit.objects.bulk_update(units, ["search_text"], batch_size=500)
+        record_change(
+            instance=entrance,
+            action="update",
+            actor=actor,
+            before=before,
+            after=snapshot(entrance),
+        )
+    return entrance
+
+
+BUILDING_EDITABLE = {"number", "letting_code", "letting_reference"}
+
+
+def building_update(*, building: Building, actor=None, **fields) -> Building:
+    """Change a building's number or BBR letting code (field 322, H rule enforced)."""
+    unknown = set(fields) - BUILDING_EDITABLE
+    if unknown:
+        raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
+    before = snapshot(building)
+    ref = fields.pop("letting_reference", _NO_REF)
+    for key, value in fields.items():
+        setattr(building, key, value)
+    _set_letting_reference(building, ref)
+    _full_clean(building)
+    with transaction.atomic():
+        building.save()
+        record_change(
+            instance=building,
+            action="update",
+            actor=actor,
+            before=before,
+            after=snapshot(building),
+        )
+    return building
+
+
 def entrance_create(*, building: Building, actor=None, **fields) -> Entrance:
     entrance = Entrance(building=building, organisation_id=building.organisation_id, **fields)
     entrance.search_text = entrance.build_search_text()
