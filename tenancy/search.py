@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import selectors
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, UnitFilter
@@ -125,7 +126,7 @@ def search(*, user, organisation, query: str, limit: int = LIMIT) -> list[Search
     if _LEASE_NUMBER.match(text):
         add(
             "leases",
-            _("Lejemål"),
+            pgettext_lazy("flertal", "Lejemål"),
             LeaseFilter({"q": text}, queryset=leases).qs.order_by("number"),
             _more("tenancy:lease_list", q=text),
         )

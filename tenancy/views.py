@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -213,7 +213,7 @@ LISTS = {
     ),
     "leases": ListConfig(
         "leases",
-        gettext_lazy("Lejemål"),
+        pgettext_lazy("flertal", "Lejemål"),
         selectors.lease_list,
         LeaseFilter,
         {

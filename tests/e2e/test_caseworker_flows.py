@@ -115,3 +115,36 @@ def test_excel_download_of_a_filtered_list(logged_in, strandvejen):
     dar = header.index("DAR adresse-id")
     expected = {str(u.dar_id) for k, u in strandvejen["units"].items() if k != "havn"}
     assert {row[dar] for row in body} == expected
+
+
+def test_cpr_officer_reveals_cpr_once(page, live_server, cpr_officer, strandvejen):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cpr_officer)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    tenant = strandvejen["tenant"]
+    page.goto(f"/personer/{tenant.pk}/")
+    expect(page.get_by_text("170580-xxxx")).to_be_visible()
+    page.get_by_label("Formål").fill("Boligstøttesag 2024-17")
+    page.get_by_role("button", name="Vis CPR").click()
+    expect(page.locator("#revealed-cpr")).to_have_text("170580-1234")
+    shot(page, "07-person-cpr-revealed")
+    page.goto(f"/personer/{tenant.pk}/")
+    expect(page.get_by_text("170580-1234")).to_have_count(0)
+
+
+def test_switch_to_english(logged_in, strandvejen):
+    page = logged_in
+    page.goto("/enheder/")
+    page.get_by_label("Sprog").select_option("en")
+    page.get_by_role("button", name="Skift sprog").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Units")
+    expect(page.get_by_role("navigation").get_by_role("link", name="Leases")).to_be_visible()
+    expect(page.locator("#result-count")).to_contain_text("4 results")
+    expect(page.get_by_role("link", name="Download as Excel")).to_be_visible()
+    shot(page, "08-unit-list-english")
