@@ -862,6 +862,11 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
     results.clear()
 
 
+# Answers are recorded in bulk, but never held longer than this: recording an answer is
+# what lets the next filing of the same lease be claimed.
+FLUSH_SECONDS = 0.05
+
+
 def filings_push(
     *,
     workers: int | None = None,
@@ -876,8 +881,8 @@ def filings_push(
 
     A pipeline in one thread plus a pool that does HTTP only: this thread claims a batch
     whenever the pool is about to run dry, collects the answers from a queue and records
-    them in bulk (one transaction per flush); a flush also unblocks the next filing of
-    each lease answered, so the next claim can take it."""
+    them in bulk (one transaction per flush, at least every FLUSH_SECONDS); a flush also
+    unblocks the next filing of each lease answered, so the next claim can take it."""
     workers = max(1, workers or conf.RENT_PUSH_WORKERS)
     batch = max(1, batch or conf.RENT_PUSH_BATCH)
     # Claim again while the pool still has this much queued, so it never waits for us.
@@ -889,6 +894,7 @@ def filings_push(
     results: list = []
     inflight = 0
     claim_again = True
+    first_answer_at = None
 
     def run(row: dict) -> None:
         try:
@@ -916,23 +922,27 @@ def filings_push(
             if inflight == 0:
                 had = bool(results)
                 _record(results, stats)
-                if (had or claim_again) and may_claim:
+                first_answer_at = None
+                if had and may_claim:
                     # What was just recorded may have unblocked later filings.
                     claim_again = True
-                    if had:
-                        continue
+                    continue
                 break
             try:
-                results.append(answers.get(timeout=0.05))
+                results.append(answers.get(timeout=FLUSH_SECONDS))
                 inflight -= 1
                 while True:
                     results.append(answers.get_nowait())
                     inflight -= 1
             except queue.Empty:
                 pass
-            if results and (len(results) >= flush_at or inflight <= refill_at):
-                _record(results, stats)
-                claim_again = True
+            if results:
+                if first_answer_at is None:
+                    first_answer_at = time.monotonic()
+                if len(results) >= flush_at or time.monotonic() - first_answer_at >= FLUSH_SECONDS:
+                    _record(results, stats)
+                    first_answer_at = None
+                    claim_again = True
     stats.seconds = time.monotonic() - started
     return stats
 
