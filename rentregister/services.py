@@ -792,20 +792,25 @@ def _record_accepted(accepted: list[tuple[dict, object]], now) -> int:
         f"WHERE {qn(meta.pk.column)} = %s AND {qn('state')} = %s AND {qn('claimed_at')} = %s"
     )
     sent = prep("state", FilingState.SENT)
+    no_warnings = prep("warnings", [])
+    claim_times: dict = {}  # one claim time per claimed batch: adapt each once
     params = []
     for row, receipt in accepted:
         warnings = row.get("warnings") or []
         if receipt.warnings:
             warnings = _merge_warnings(warnings, receipt.warnings)
+        claimed_at = row["claimed_at"]
+        if claimed_at not in claim_times:
+            claim_times[claimed_at] = prep("claimed_at", claimed_at)
         params.append(
             [
                 *constants,
                 str(receipt.receipt_id)[:100],
                 receipt.version,
-                prep("warnings", warnings),
+                prep("warnings", warnings) if warnings else no_warnings,
                 row["pk"],
                 sent,
-                prep("claimed_at", row["claimed_at"]),
+                claim_times[claimed_at],
             ]
         )
     with connection.cursor() as cursor:
