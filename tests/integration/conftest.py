@@ -93,12 +93,8 @@ def celery_worker_process(transactional_db, settings, tmp_path_factory):
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")]))
-    cwd = BASE_DIR
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         env["CELERY_FS_BROKER_DIR"] = str(settings.BROKER_DIR)
-        # kombu's file transport keeps its fanout (remote control) tables in ./control:
-        # run the worker inside the broker folder so that lands there, not in the repo.
-        cwd = Path(settings.BROKER_DIR)
 
     # Messages left over from earlier runs point at rows that no longer exist.
     try:
@@ -130,7 +126,7 @@ def celery_worker_process(transactional_db, settings, tmp_path_factory):
             f"--pidfile={pidfile}",
             f"--hostname=test-{os.getpid()}@%h",
         ],
-        cwd=cwd,
+        cwd=BASE_DIR,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
