@@ -1,14 +1,21 @@
 """The occupancy picture: what CPR last said about each unit, the moves that reveals, and the
 392-style status derived from it (DOMAIN.md §2).
 
-`apply_answers` is called by `cprlookup.services.record_answers` inside its transaction with
-the answered searches of one ad-hoc lookup or one batch of a scan. It works in bulk (a
-handful of queries per batch, whatever its size) because a scan applies tens of thousands.
+`apply_answers` is called by `cprlookup.services` inside its transaction with the answered
+searches of one ad-hoc lookup or one batch of a scan. A nightly scan applies tens of
+thousands of answers, so it works set-based: a fixed handful of statements per batch
+whatever its size, rows read as tuples (no model instances) and written with `bulk_insert`
+(on PostgreSQL one `INSERT ... SELECT FROM unnest(...)` per table). Leases are read only for
+the units that need them (a move to link, a protected resident CPR gave no address for),
+and a CPR number already stored encrypted for the unit is not encrypted again.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+
+from django.db import connection
 
 from tenancy import crypto
 from tenancy.choices import LeaseStatus, LettingCode
@@ -23,13 +30,90 @@ from .models import (
     UnitOccupancy,
 )
 
+# --- set-based SQL helpers ------------------------------------------------------------------
 
-def derive_status(*, unit: Unit, registered_now: int) -> str:
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def bulk_insert(model, fields: list[str], rows: list[tuple], *, conflict: str = "") -> None:
+    """Insert `rows` (tuples in `fields` order, plain Python values) in one statement.
+
+    PostgreSQL: `INSERT ... SELECT * FROM unnest(%s::type[], ...)`, one array per column, so
+    the statement and its parameters do not grow with the number of rows. Elsewhere (SQLite
+    in tests and the embedded default) an executemany of the same INSERT. `conflict` is an
+    `ON CONFLICT ...` clause both understand. Model.save is bypassed: callers pass every
+    value (auto_now_add included)."""
+    if not rows:
+        return
+    meta = model._meta
+    fobjs = [meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    columns = ", ".join(qn(f.column) for f in fobjs)
+    with connection.cursor() as cursor:
+        if _pg():
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fobjs)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {conflict}",  # noqa: S608 - names from model metadata
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(fobjs))
+            prepared = [
+                tuple(f.get_db_prep_save(v, connection) for f, v in zip(fobjs, row, strict=True))
+                for row in rows
+            ]
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}",  # noqa: S608 - names from model metadata
+                prepared,
+            )
+
+
+def select_any(sql: str, column: str, values, params: tuple = ()) -> list[tuple]:
+    """Run `sql` with `{any}` replaced by "column matches one of values" (PostgreSQL:
+    `= ANY(%s)` with one array parameter; elsewhere an IN list) and return the rows."""
+    values = list(values)
+    if not values:
+        return []
+    if _pg():
+        clause, extra = f"{column} = ANY(%s)", [values]
+    else:
+        clause, extra = f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(any=clause), [*params, *extra])
+        return cursor.fetchall()
+
+
+def execute_any(sql: str, column: str, values, params: tuple = ()) -> None:
+    """Like select_any for a statement without result rows (UPDATE/DELETE)."""
+    values = list(values)
+    if not values:
+        return
+    if _pg():
+        clause, extra = f"{column} = ANY(%s)", [values]
+    else:
+        clause, extra = f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(any=clause), [*params, *extra])
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# --- the occupancy picture ------------------------------------------------------------------
+
+
+def derive_status(*, unit: Unit | None = None, registered_now: int, letting_code=None) -> str:
     """392-style status: 3 when nobody is registered in CPR, 2 when BBR field 322 says the
     owner uses it, otherwise 1 (let)."""
+    if unit is not None:
+        letting_code = unit.letting_code
     if registered_now == 0:
         return OccupancyStatus.NOT_USED
-    if unit.letting_code == LettingCode.OWNER:
+    if letting_code == LettingCode.OWNER:
         return OccupancyStatus.OWNER
     return OccupancyStatus.LET
 
@@ -38,198 +122,341 @@ def _norm(value: str | None) -> str:
     return (value or "").strip().lower().rstrip(".")
 
 
+class _Leases:
+    """Leases of units, read on demand (most units of a scan never need them)."""
+
+    def __init__(self) -> None:
+        self.loaded: set[int] = set()
+        self.active: dict[int, int] = {}  # unit -> active lease id (latest start)
+        self.of_party: dict[tuple[int, str], int] = {}  # (unit, cpr_hash) -> lease id
+
+    def load(self, unit_ids) -> None:
+        wanted = set(unit_ids) - self.loaded
+        if not wanted:
+            return
+        self.loaded |= wanted
+        leases = list(
+            Lease.objects.filter(unit_id__in=wanted)
+            .order_by("unit_id", "-start_date", "-pk")
+            .values_list("pk", "unit_id", "status")
+        )
+        if not leases:
+            return
+        parties = defaultdict(list)
+        for lease_id, cpr_hash in Lease.parties.through.objects.filter(
+            lease_id__in=[pk for pk, _u, _s in leases]
+        ).values_list("lease_id", "person__cpr_hash"):
+            if cpr_hash:
+                parties[lease_id].append(cpr_hash)
+        for pk, unit_id, status in leases:
+            active = status == LeaseStatus.ACTIVE
+            if active:
+                self.active.setdefault(unit_id, pk)
+            for cpr_hash in parties[pk]:
+                key = (unit_id, cpr_hash)
+                if key not in self.of_party or active:
+                    self.of_party[key] = pk
+
+    def for_event(self, unit_id: int, cpr_hash: str) -> int | None:
+        return self.of_party.get((unit_id, cpr_hash)) or self.active.get(unit_id)
+
+
 def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
     """Refresh registrations, record moves and recompute the status of every unit the
-    answered searches covered. `answers` is [(Answer, CprLookup)]. Returns, per lookup pk,
-    the residents placed: [(resident, unit|None, person|None, cpr_hash, cpr_encrypted)]."""
+    answered searches covered. `answers` is [(Answer, lookup_id)]. Returns, per lookup id,
+    the residents placed: [(resident, unit_id|None, person_id|None, cpr_hash, cpr_encrypted)].
+    """
     ok = [(a, lk) for a, lk in answers if a.outcome == LookupOutcome.OK]
     placed: dict = {}
     if not ok:
         return placed
 
-    # Units each answer covers: the unit, or every unit of the stairwell.
+    # Units each answer covers (the unit, or every unit of the stairwell) and whether each
+    # has been looked up before (no moves are reported on a unit's first lookup).
+    # unit tuple: (pk, entrance_id, dar_id, floor, door, letting_code)
     stairwells = {a.target.entrance.pk for a, _lk in ok if a.target.unit is None}
-    units_by_entrance: dict[int, list[Unit]] = defaultdict(list)
-    if stairwells:
-        for unit in Unit.objects.filter(entrance_id__in=stairwells).only(
-            "pk", "entrance_id", "dar_id", "floor", "door", "letting_code", "organisation_id"
-        ):
-            units_by_entrance[unit.entrance_id].append(unit)
+    single = {a.target.unit.pk for a, _lk in ok if a.target.unit is not None}
+    t_unit, t_occ = _table(Unit), _table(UnitOccupancy)
+    unit_sql = (
+        f"SELECT u.id, u.entrance_id, u.dar_id, u.floor, u.door, u.letting_code, o.unit_id "  # noqa: S608
+        f"FROM {t_unit} u LEFT JOIN {t_occ} o ON o.unit_id = u.id WHERE {{any}}"
+    )
+    rows = select_any(unit_sql, "u.entrance_id", stairwells) + select_any(unit_sql, "u.id", single)
+    units: dict[int, tuple] = {}
+    by_entrance: dict[int, list[tuple]] = defaultdict(list)
+    baseline: set[int] = set()
+    for pk, entrance_id, dar_id, floor, door, letting_code, occ in rows:
+        if pk in units:
+            continue
+        if dar_id is not None and not isinstance(dar_id, uuid.UUID):
+            dar_id = uuid.UUID(str(dar_id))  # SQLite stores UUIDs as text
+        u = (pk, entrance_id, dar_id, floor, door, letting_code)
+        units[pk] = u
+        if entrance_id in stairwells:
+            by_entrance[entrance_id].append(u)
+        if occ is not None:
+            baseline.add(pk)
     scope = {
-        lk.pk: [a.target.unit]
-        if a.target.unit is not None
-        else units_by_entrance[a.target.entrance.pk]
+        lk: [units[a.target.unit.pk]]
+        if a.target.unit is not None and a.target.unit.pk in units
+        else (by_entrance[a.target.entrance.pk] if a.target.unit is None else [])
         for a, lk in ok
     }
-    unit_ids = {u.pk for units in scope.values() for u in units}
+    unit_ids = {u[0] for covered in scope.values() for u in covered}
 
+    # What CPR said last time about these units.
+    previous: dict[int, dict[str, tuple]] = defaultdict(dict)
+    encrypted_of: dict[str, str] = {}
+    reg_sql = (
+        "SELECT id, unit_id, cpr_hash, cpr_encrypted, cpr_masked, name, protected, move_in, "  # noqa: S608
+        f"move_out, person_id FROM {_table(CprRegistration)} WHERE {{any}}"
+    )
+    for row in select_any(reg_sql, "unit_id", unit_ids):
+        previous[row[1]][row[2]] = row
+        encrypted_of[row[2]] = row[3]
+
+    # Hash every CPR number once; reuse the stored ciphertext of a known registration.
     hashes: dict[str, tuple[str, str]] = {}
     for a, _lk in ok:
         for r in a.residents:
             if r.cpr not in hashes:
-                hashes[r.cpr] = (crypto.search_hash(r.cpr), crypto.encrypt(r.cpr))
-    all_hashes = {h for h, _e in hashes.values()}
-    persons: dict[str, Person] = {}
-    for person in Person.objects.filter(organisation=organisation, cpr_hash__in=all_hashes):
-        persons.setdefault(person.cpr_hash, person)
-
-    # Leases on the covered units: to place protected residents (CPR gives no address for
-    # them) and to link detected moves to the lease.
-    active_lease: dict[int, Lease] = {}
-    lease_of_party: dict[tuple[int, str], Lease] = {}
-    for lease in (
-        Lease.objects.filter(unit_id__in=unit_ids)
-        .order_by("unit_id", "-start_date")
-        .prefetch_related("parties")
+                h = crypto.search_hash(r.cpr)
+                hashes[r.cpr] = (h, encrypted_of.get(h) or crypto.encrypt(r.cpr))
+    persons: dict[str, int] = {}
+    for cpr_hash, pk in select_any(
+        f"SELECT cpr_hash, id FROM {_table(Person)} WHERE organisation_id = %s AND {{any}} "  # noqa: S608
+        "ORDER BY id",
+        "cpr_hash",
+        {h for h, _e in hashes.values()},
+        (organisation.pk,),
     ):
-        if lease.status == LeaseStatus.ACTIVE:
-            active_lease.setdefault(lease.unit_id, lease)
-        for party in lease.parties.all():
-            if party.cpr_hash:
-                key = (lease.unit_id, party.cpr_hash)
-                if key not in lease_of_party or lease.status == LeaseStatus.ACTIVE:
-                    lease_of_party[key] = lease
+        persons.setdefault(cpr_hash, pk)
 
-    previous: dict[int, dict[str, CprRegistration]] = defaultdict(dict)
-    for reg in CprRegistration.objects.filter(unit_id__in=unit_ids):
-        previous[reg.unit_id][reg.cpr_hash] = reg
-    baseline = set(
-        UnitOccupancy.objects.filter(unit_id__in=unit_ids).values_list("unit_id", flat=True)
-    )
-
-    # Place every resident on a unit of the answer's scope.
+    # Place every resident on a unit of the answer's scope: by DAR id, floor/door, the only
+    # unit; a protected resident (no address from CPR) by the lease naming them.
+    leases = _Leases()
     new: dict[int, dict[str, object]] = {}
-    units: dict[int, Unit] = {}
+    unplaced = []
     for a, lk in ok:
-        covered = scope[lk.pk]
-        by_dar = {u.dar_id: u for u in covered}
-        by_floor_door = {(_norm(u.floor), _norm(u.door)): u for u in covered}
+        covered = scope[lk]
+        by_dar = {u[2]: u[0] for u in covered}
+        by_floor_door = {(_norm(u[3]), _norm(u[4])): u[0] for u in covered}
         for u in covered:
-            units[u.pk] = u
-            new[u.pk] = {}
-        rows = []
+            new[u[0]] = {}
+        out = []
         for r in a.residents:
             cpr_hash, encrypted = hashes[r.cpr]
-            unit = by_dar.get(r.dar_address_id) if r.dar_address_id else None
-            if unit is None and (r.floor or r.door):
-                unit = by_floor_door.get((_norm(r.floor), _norm(r.door)))
-            if unit is None and len(covered) == 1:
-                unit = covered[0]
-            if unit is None:
-                unit = next((u for u in covered if (u.pk, cpr_hash) in lease_of_party), None)
-            if unit is not None:
-                new[unit.pk][cpr_hash] = (r, encrypted)
-            rows.append((r, unit, persons.get(cpr_hash), cpr_hash, encrypted))
-        placed[lk.pk] = rows
-    lookup_for_unit = {u.pk: lk for a, lk in ok for u in scope[lk.pk]}
+            unit_id = by_dar.get(r.dar_address_id) if r.dar_address_id else None
+            if unit_id is None and (r.floor or r.door):
+                unit_id = by_floor_door.get((_norm(r.floor), _norm(r.door)))
+            if unit_id is None and len(covered) == 1:
+                unit_id = covered[0][0]
+            row = [r, unit_id, persons.get(cpr_hash), cpr_hash, encrypted]
+            if unit_id is None and covered:
+                unplaced.append((row, covered))
+            out.append(row)
+        placed[lk] = out
+    if unplaced:
+        leases.load(u[0] for _row, covered in unplaced for u in covered)
+        for row, covered in unplaced:
+            row[1] = next((u[0] for u in covered if (u[0], row[3]) in leases.of_party), None)
+    for lk, out in placed.items():
+        for row in out:
+            if row[1] is not None:
+                new[row[1]][row[3]] = (row[0], row[4])
+        placed[lk] = [tuple(row) for row in out]
+    lookup_for_unit = {u[0]: lk for a, lk in ok for u in scope[lk]}
 
-    creates, updates, deletes, events, statuses, seen = [], [], [], [], [], []
+    creates, changed, deletes, seen, statuses = [], [], [], [], []
+    events = []  # [unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup]
     for unit_id, registrations in new.items():
-        unit = units[unit_id]
+        letting_code = units[unit_id][5]
         before = previous.get(unit_id, {})
         known = unit_id in baseline
         lookup = lookup_for_unit[unit_id]
-
-        def event(kind, cpr_hash, date, resident=None, reg=None, unit=unit, lookup=lookup):
-            person = persons.get(cpr_hash)
-            lease = lease_of_party.get((unit.pk, cpr_hash)) or active_lease.get(unit.pk)
-            source = resident if resident is not None else reg
-            events.append(
-                OccupancyEvent(
-                    organisation=organisation,
-                    unit=unit,
-                    lease=lease,
-                    person=person,
-                    cpr_hash=cpr_hash,
-                    cpr_masked=(
-                        f"{resident.cpr[:6]}-xxxx" if resident is not None else reg.cpr_masked
-                    ),
-                    name="" if source.protected else (source.name or "")[:200],
-                    protected=bool(source.protected),
-                    kind=kind,
-                    date=date,
-                    lookup=lookup,
-                )
-            )
-
         for cpr_hash, (r, encrypted) in registrations.items():
             reg = before.get(cpr_hash)
-            person = persons.get(cpr_hash)
+            person_id = persons.get(cpr_hash)
+            name = "" if r.protected else (r.name or "")[:200]
+            masked = f"{r.cpr[:6]}-xxxx"
             if reg is None:
                 creates.append(
-                    CprRegistration(
-                        organisation=organisation,
-                        unit_id=unit_id,
-                        cpr_encrypted=encrypted,
-                        cpr_hash=cpr_hash,
-                        cpr_masked=f"{r.cpr[:6]}-xxxx",
-                        name="" if r.protected else (r.name or "")[:200],
-                        protected=bool(r.protected),
-                        move_in=r.move_in,
-                        move_out=r.move_out,
-                        person=person,
-                        first_seen_at=now,
-                        last_seen_at=now,
+                    (
+                        organisation.pk,
+                        unit_id,
+                        encrypted,
+                        cpr_hash,
+                        masked,
+                        name,
+                        bool(r.protected),
+                        r.move_in,
+                        r.move_out,
+                        person_id,
+                        now,
+                        now,
                     )
                 )
                 if known:
-                    if r.move_out is None:
-                        event(EventKind.MOVED_IN, cpr_hash, r.move_in, resident=r)
-                    else:
-                        event(EventKind.MOVED_OUT, cpr_hash, r.move_out, resident=r)
+                    kind = EventKind.MOVED_IN if r.move_out is None else EventKind.MOVED_OUT
+                    date = r.move_in if r.move_out is None else r.move_out
+                    events.append(
+                        [
+                            unit_id,
+                            cpr_hash,
+                            person_id,
+                            masked,
+                            name,
+                            r.protected,
+                            kind,
+                            date,
+                            lookup,
+                        ]
+                    )
                 continue
-            if known and reg.move_out is None and r.move_out is not None:
-                event(EventKind.MOVED_OUT, cpr_hash, r.move_out, resident=r)
-            elif known and reg.move_out is not None and r.move_out is None:
-                event(EventKind.MOVED_IN, cpr_hash, r.move_in, resident=r)
-            values = {
-                "name": "" if r.protected else (r.name or "")[:200],
-                "protected": bool(r.protected),
-                "move_in": r.move_in,
-                "move_out": r.move_out,
-                "person_id": person.pk if person else None,
-            }
-            seen.append(reg.pk)
-            # Most registrations are unchanged from night to night: write only real changes.
-            if any(getattr(reg, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(reg, k, v)
-                reg.last_seen_at = now
-                updates.append(reg)
+            _id, _u, _h, _enc, _masked, old_name, old_prot, old_in, old_out, old_person = reg
+            if known and old_out is None and r.move_out is not None:
+                events.append(
+                    [
+                        unit_id,
+                        cpr_hash,
+                        person_id,
+                        masked,
+                        name,
+                        r.protected,
+                        EventKind.MOVED_OUT,
+                        r.move_out,
+                        lookup,
+                    ]
+                )
+            elif known and old_out is not None and r.move_out is None:
+                events.append(
+                    [
+                        unit_id,
+                        cpr_hash,
+                        person_id,
+                        masked,
+                        name,
+                        r.protected,
+                        EventKind.MOVED_IN,
+                        r.move_in,
+                        lookup,
+                    ]
+                )
+            values = (name, bool(r.protected), r.move_in, r.move_out, person_id)
+            # Most registrations are unchanged from night to night: rewrite only real changes.
+            if values != (old_name, bool(old_prot), old_in, old_out, old_person):
+                changed.append((_id, values))
+            else:
+                seen.append(_id)
         for cpr_hash, reg in before.items():
             if cpr_hash in registrations:
                 continue
             # No longer reported: moved out more than a year ago, or the registration was
             # corrected. A move-out not seen before is recorded without a date.
-            if known and reg.move_out is None:
-                event(EventKind.MOVED_OUT, cpr_hash, None, reg=reg)
-            deletes.append(reg.pk)
+            if known and reg[8] is None:
+                events.append(
+                    [
+                        unit_id,
+                        cpr_hash,
+                        persons.get(cpr_hash) or reg[9],
+                        reg[4],
+                        "" if reg[6] else reg[5],
+                        reg[6],
+                        EventKind.MOVED_OUT,
+                        None,
+                        lookup,
+                    ]
+                )
+            deletes.append(reg[0])
         registered_now = sum(1 for r, _e in registrations.values() if r.move_out is None)
         statuses.append(
-            UnitOccupancy(
-                unit_id=unit_id,
-                organisation=organisation,
-                status=derive_status(unit=unit, registered_now=registered_now),
-                registered_count=registered_now,
-                computed_at=now,
-                looked_up_at=now,
+            (
+                unit_id,
+                organisation.pk,
+                derive_status(registered_now=registered_now, letting_code=letting_code),
+                registered_now,
+                now,
+                now,
             )
         )
 
-    if deletes:
-        CprRegistration.objects.filter(pk__in=deletes).delete()
-    if seen:
-        CprRegistration.objects.filter(pk__in=seen).update(last_seen_at=now)
-    for reg in updates:
-        reg.save(
-            update_fields=["name", "protected", "move_in", "move_out", "person", "last_seen_at"]
+    t_reg = _table(CprRegistration)
+    execute_any(f"DELETE FROM {t_reg} WHERE {{any}}", "id", deletes)  # noqa: S608
+    execute_any(f"UPDATE {t_reg} SET last_seen_at = %s WHERE {{any}}", "id", seen, (now,))  # noqa: S608
+    for pk, (name, protected, move_in, move_out, person_id) in changed:  # rare: real changes
+        CprRegistration.objects.filter(pk=pk).update(
+            name=name,
+            protected=protected,
+            move_in=move_in,
+            move_out=move_out,
+            person_id=person_id,
+            last_seen_at=now,
         )
-    CprRegistration.objects.bulk_create(creates)
-    OccupancyEvent.objects.bulk_create(events)
-    UnitOccupancy.objects.bulk_create(
+    bulk_insert(
+        CprRegistration,
+        [
+            "organisation",
+            "unit",
+            "cpr_encrypted",
+            "cpr_hash",
+            "cpr_masked",
+            "name",
+            "protected",
+            "move_in",
+            "move_out",
+            "person",
+            "first_seen_at",
+            "last_seen_at",
+        ],
+        creates,
+    )
+    if events:
+        leases.load(e[0] for e in events)
+        bulk_insert(
+            OccupancyEvent,
+            [
+                "organisation",
+                "unit",
+                "lease",
+                "person",
+                "cpr_hash",
+                "cpr_masked",
+                "name",
+                "protected",
+                "kind",
+                "date",
+                "detected_at",
+                "lookup",
+            ],
+            [
+                (
+                    organisation.pk,
+                    unit_id,
+                    leases.for_event(unit_id, cpr_hash),
+                    person_id,
+                    cpr_hash,
+                    masked,
+                    "" if protected else name,
+                    bool(protected),
+                    kind,
+                    date,
+                    now,
+                    lookup,
+                )
+                for unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup in (
+                    events
+                )
+            ],
+            conflict="ON CONFLICT DO NOTHING",
+        )
+    bulk_insert(
+        UnitOccupancy,
+        ["unit", "organisation", "status", "registered_count", "computed_at", "looked_up_at"],
         statuses,
-        update_conflicts=True,
-        unique_fields=["unit"],
-        update_fields=["status", "registered_count", "computed_at", "looked_up_at"],
+        conflict=(
+            "ON CONFLICT (unit_id) DO UPDATE SET status = excluded.status, "
+            "registered_count = excluded.registered_count, "
+            "computed_at = excluded.computed_at, looked_up_at = excluded.looked_up_at"
+        ),
     )
     return placed

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ from tenancy.validators import (
 )
 
 from . import conf
-from .gctp import GctpClient, GctpError, GctpRefused, GctpUnavailable
+from .gctp import KVIT_WRONG_PASSWORD, GctpClient, GctpError, GctpRefused, GctpUnavailable
 from .models import (
     CprCharge,
     CprLookup,
@@ -48,7 +48,7 @@ from .models import (
     ScanSetting,
     ScanStatus,
 )
-from .occupancy import apply_answers
+from .occupancy import apply_answers, bulk_insert
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ class Target:
     unit: Unit | None = None
     dar_id: uuid.UUID | None = None
     search: dict = field(default_factory=dict)
+    cvr: str = ""  # the owner's CVR when already known (scans read it with the items)
 
     @property
     def units(self) -> list[Unit]:
@@ -153,7 +154,7 @@ class Target:
     @property
     def owner_cvr(self) -> str:
         # The property's owner (DOMAIN.md §1), not whoever is asking.
-        return self.entrance.building.property.organisation.cvr
+        return self.cvr or self.entrance.building.property.organisation.cvr
 
 
 def _address_parts(entrance: Entrance, unit: Unit | None) -> dict:
@@ -316,10 +317,11 @@ def search(client: GctpClient, target: Target) -> Answer:
     try:
         result = client.landlord_search(cvr=target.owner_cvr, **target.search)
     except GctpRefused as exc:
+        # A local input refusal (code 16 before any call) never reached CPR.
         return Answer(
             target=target,
             outcome=LookupOutcome.REFUSED,
-            reached_service=True,
+            reached_service=bool(exc.reached_service),
             error_code=str(exc.code or ""),
             error_message=refusal_text(exc)[:300],
         )
@@ -332,13 +334,15 @@ def search(client: GctpClient, target: Target) -> Answer:
             error_code=str(getattr(exc, "code", "") or ""),
             error_message=unavailable_text(),
         )
-    except GctpError as exc:  # an answer we could not understand: treat as not answered
+    except GctpError as exc:  # configuration (905) or an answer we could not understand
+        code = str(getattr(exc, "code", "") or "")
         return Answer(
             target=target,
             outcome=LookupOutcome.UNAVAILABLE,
             reached_service=bool(getattr(exc, "reached_service", False)),
-            error_code=str(getattr(exc, "code", "") or ""),
-            error_message=unavailable_text(),
+            error_code=code,
+            # Wrong GCTP credentials: the client's message says what to fix.
+            error_message=(exc.message if code == str(KVIT_WRONG_PASSWORD) else unavailable_text()),
         )
     return Answer(
         target=target,
@@ -353,6 +357,133 @@ def _month_start(moment):
     return local.date().replace(day=1)
 
 
+LOOKUP_FIELDS = [
+    "id",
+    "organisation",
+    "user",
+    "at",
+    "source",
+    "target_kind",
+    "target_label",
+    "unit",
+    "entrance",
+    "dar_id",
+    "owner_cvr",
+    "purpose",
+    "outcome",
+    "result_count",
+    "error_code",
+    "error_message",
+    "attempts",
+    "reached_service",
+    "scan_job",
+]
+RESIDENT_FIELDS = [
+    "lookup",
+    "cpr_encrypted",
+    "cpr_hash",
+    "cpr_masked",
+    "name",
+    "move_in",
+    "move_out",
+    "protected",
+    "dar_address_id",
+    "floor",
+    "door",
+    "unit",
+    "person",
+]
+CHARGE_FIELDS = ["key", "organisation", "user", "lookup", "source", "at", "month", "amount"]
+
+
+def write_answers(
+    *,
+    organisation: Organisation,
+    user,
+    source: str,
+    purpose: str,
+    answers: list[tuple[Answer, str]],
+    scan_job_id: int | None = None,
+) -> list[uuid.UUID]:
+    """Write the log rows, result rows, ledger rows and occupancy picture for answered
+    searches, set-based (a fixed number of statements whatever the number of answers).
+    `answers` pairs each Answer with its ledger key; a key already in the ledger is not
+    charged again (ON CONFLICT DO NOTHING on the unique key). Returns the lookup ids in
+    the order of `answers`. Call inside a transaction."""
+    now = timezone.now()
+    ids = [uuid.uuid4() for _a in answers]
+    user_id = user.pk if user is not None else None
+    bulk_insert(
+        CprLookup,
+        LOOKUP_FIELDS,
+        [
+            (
+                lookup_id,
+                organisation.pk,
+                user_id,
+                now,
+                source,
+                answer.target.kind,
+                answer.target.label[:200],
+                answer.target.unit.pk if answer.target.unit is not None else None,
+                answer.target.entrance.pk,
+                answer.target.dar_id,
+                answer.target.owner_cvr,
+                purpose,
+                answer.outcome,
+                len(answer.residents),
+                answer.error_code[:20],
+                answer.error_message[:300],
+                min(answer.attempts, 32767),
+                answer.reached_service,
+                scan_job_id,
+            )
+            for lookup_id, (answer, _key) in zip(ids, answers, strict=True)
+        ],
+    )
+
+    placed = apply_answers(
+        organisation=organisation,
+        answers=[(a, lookup_id) for (a, _k), lookup_id in zip(answers, ids, strict=True)],
+        now=now,
+    )
+    bulk_insert(
+        CprLookupResident,
+        RESIDENT_FIELDS,
+        [
+            (
+                lookup_id,
+                encrypted,
+                cpr_hash,
+                f"{r.cpr[:6]}-xxxx",
+                "" if r.protected else (r.name or "")[:200],
+                r.move_in,
+                r.move_out,
+                bool(r.protected),
+                r.dar_address_id,
+                (r.floor or "")[:3],
+                (r.door or "")[:4],
+                unit_id,
+                person_id,
+            )
+            for lookup_id in ids
+            for r, unit_id, person_id, cpr_hash, encrypted in placed.get(lookup_id, ())
+        ],
+    )
+    month = _month_start(now)
+    bulk_insert(
+        CprCharge,
+        CHARGE_FIELDS,
+        [
+            (key, organisation.pk, user_id, lookup_id, source, now, month, conf.SEARCH_PRICE)
+            for (answer, key), lookup_id in zip(answers, ids, strict=True)
+            if answer.chargeable
+        ],
+        conflict="ON CONFLICT (key) DO NOTHING",
+    )
+    return ids
+
+
 def record_answers(
     *,
     organisation: Organisation,
@@ -362,83 +493,17 @@ def record_answers(
     answers: list[tuple[Answer, str]],
     scan_job: ScanJob | None = None,
 ) -> list[CprLookup]:
-    """Write the log rows, result rows, ledger rows and occupancy picture for answered
-    searches. `answers` pairs each Answer with its ledger key. Call inside a transaction."""
-    now = timezone.now()
-    lookups = []
-    for answer, _key in answers:
-        target = answer.target
-        lookups.append(
-            CprLookup(
-                organisation=organisation,
-                user=user,
-                source=source,
-                target_kind=target.kind,
-                target_label=target.label[:200],
-                unit=target.unit,
-                entrance=target.entrance,
-                dar_id=target.dar_id,
-                owner_cvr=target.owner_cvr,
-                purpose=purpose,
-                outcome=answer.outcome,
-                result_count=len(answer.residents),
-                error_code=answer.error_code[:20],
-                error_message=answer.error_message[:300],
-                attempts=min(answer.attempts, 32767),
-                reached_service=answer.reached_service,
-                scan_job=scan_job,
-            )
-        )
-    CprLookup.objects.bulk_create(lookups)
-
-    placed = apply_answers(
+    """`write_answers`, returning the CprLookup rows written (in order)."""
+    ids = write_answers(
         organisation=organisation,
-        answers=[(a, lk) for (a, _k), lk in zip(answers, lookups, strict=True)],
-        now=now,
+        user=user,
+        source=source,
+        purpose=purpose,
+        answers=answers,
+        scan_job_id=scan_job.pk if scan_job is not None else None,
     )
-
-    rows = []
-    for lookup in lookups:
-        for resident, unit, person, cpr_hash, encrypted in placed.get(lookup.pk, []):
-            rows.append(
-                CprLookupResident(
-                    lookup=lookup,
-                    cpr_encrypted=encrypted,
-                    cpr_hash=cpr_hash,
-                    cpr_masked=f"{resident.cpr[:6]}-xxxx",
-                    name="" if resident.protected else (resident.name or "")[:200],
-                    move_in=resident.move_in,
-                    move_out=resident.move_out,
-                    protected=bool(resident.protected),
-                    dar_address_id=resident.dar_address_id,
-                    floor=(resident.floor or "")[:3],
-                    door=(resident.door or "")[:4],
-                    unit=unit,
-                    person=person,
-                )
-            )
-    CprLookupResident.objects.bulk_create(rows)
-
-    month = _month_start(now)
-    charges = [
-        CprCharge(
-            key=key,
-            organisation=organisation,
-            user=user,
-            lookup=lookup,
-            source=source,
-            month=month,
-            amount=conf.SEARCH_PRICE,
-        )
-        for (answer, key), lookup in zip(answers, lookups, strict=True)
-        if answer.chargeable
-    ]
-    if charges:
-        existing = set(
-            CprCharge.objects.filter(key__in=[c.key for c in charges]).values_list("key", flat=True)
-        )
-        CprCharge.objects.bulk_create([c for c in charges if c.key not in existing])
-    return lookups
+    by_id = CprLookup.objects.in_bulk(ids)
+    return [by_id[i] for i in ids]
 
 
 # --- ad-hoc lookups ---------------------------------------------------------------------------
@@ -628,41 +693,72 @@ def refresh_job_counts(job: ScanJob) -> ScanJob:
     return job
 
 
-def _claim(item_ids: list[int]) -> tuple[str, list[ScanItem]]:
+@dataclass
+class _Item:
+    """A claimed scan item and the stairwell search it stands for."""
+
+    pk: int
+    entrance_id: int
+    target: Target
+
+
+def _claim(item_ids: list[int]) -> tuple[object, list[_Item]]:
     """Take pending items (pending -> running). Items done, failed or claimed by another
-    worker are skipped, so a duplicated or redelivered message does no harm."""
+    worker are skipped, so a duplicated or redelivered message does no harm. Returns the
+    claim token and the items with what their search needs (read as tuples, one query)."""
     token = timezone.now()
     with transaction.atomic():
         claimed_ids = list(
-            ScanItem.objects.filter(pk__in=item_ids, status=ScanItemStatus.PENDING).values_list(
-                "pk", flat=True
-            )
+            # order_by(): the default ordering joins the job row, which must not be locked.
+            ScanItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=item_ids, status=ScanItemStatus.PENDING)
+            .order_by()
+            .values_list("pk", flat=True)
         )
         if claimed_ids:
             ScanItem.objects.filter(pk__in=claimed_ids, status=ScanItemStatus.PENDING).update(
                 status=ScanItemStatus.RUNNING, claimed_at=token
             )
-    items = list(
-        ScanItem.objects.filter(
-            pk__in=claimed_ids, status=ScanItemStatus.RUNNING, claimed_at=token
-        ).select_related("entrance__building__property__organisation")
+    rows = ScanItem.objects.filter(
+        pk__in=claimed_ids, status=ScanItemStatus.RUNNING, claimed_at=token
+    ).values_list(
+        "pk",
+        "entrance_id",
+        "entrance__dar_id",
+        "entrance__street_name",
+        "entrance__house_number",
+        "entrance__postcode",
+        "entrance__city",
+        "entrance__building__property__organisation__cvr",
     )
+    items = []
+    for pk, entrance_id, dar_id, street, number, postcode, city, cvr in rows:
+        entrance = Entrance(pk=entrance_id, dar_id=dar_id, street_name=street, house_number=number)
+        entrance.postcode, entrance.city = postcode, city
+        items.append(_Item(pk=pk, entrance_id=entrance_id, target=_scan_target(entrance, cvr)))
     return token, items
 
 
-def _scan_target(entrance: Entrance) -> Target:
+def _scan_target(entrance: Entrance, cvr: str = "") -> Target:
     return Target(
         kind=LookupTarget.DAR_HOUSE,
         label=entrance.address,
         entrance=entrance,
         dar_id=entrance.dar_id,
         search={"dar_house_id": entrance.dar_id},
+        cvr=cvr,
     )
 
 
-def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 20) -> int:
-    """Look up a chunk of a scan's entrances, SCAN_THREADS searches at a time, and record
-    each batch of answers in one transaction together with its items' new status.
+def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | None = None) -> int:
+    """Look up a chunk of a scan's entrances, SCAN_THREADS searches at a time, recording
+    the answers while the next searches run.
+
+    The searches are all handed to the thread pool at once; this thread records whatever
+    has come back (at least `record_every`, default SCAN_RECORD_BATCH, or the rest) in one
+    transaction together with its items' new status, then collects what finished
+    meanwhile. So the HTTP threads never wait for the database, and the batches grow by
+    themselves when recording is the slower side.
 
     Idempotent: only items this call claimed are searched; an item whose claim was taken
     away meanwhile (the sweeper thought this worker dead) is not recorded twice. Returns
@@ -674,76 +770,110 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int = 
     token, items = _claim(item_ids)
     if not items:
         return 0
-    if eligibility_error(job.organisation):
+    problem = eligibility_error(job.organisation)
+    if problem:
         # Registration withdrawn mid-run: fail visibly, search nothing.
-        _finish_items(
-            job, token, [(item, None, eligibility_error(job.organisation)) for item in items]
-        )
+        _finish_items(job, token, [(item, None, problem) for item in items])
         return len(items)
     client = GctpClient()
+    batch_min = max(1, record_every or conf.SCAN_RECORD_BATCH)
     recorded = 0
-    pending: list[tuple[ScanItem, Answer]] = []
+    ready: list[tuple[_Item, Answer]] = []
     threads = max(1, min(conf.SCAN_THREADS, len(items)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cpr-scan") as pool:
-        futures = {pool.submit(search, client, _scan_target(item.entrance)): item for item in items}
-        for future in as_completed(futures):
-            pending.append((futures[future], future.result()))
-            if len(pending) >= record_every:
-                recorded += _record_scan_batch(job, token, pending)
-                pending = []
-    if pending:
-        recorded += _record_scan_batch(job, token, pending)
+        running = {pool.submit(search, client, item.target): item for item in items}
+        while running:
+            finished, _left = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                ready.append((running.pop(future), future.result()))
+            if len(ready) >= batch_min or not running:
+                recorded += _record_scan_batch(job, token, ready)
+                ready = []
+    if ready:
+        recorded += _record_scan_batch(job, token, ready)
     return recorded
 
 
-def _record_scan_batch(job: ScanJob, token, batch: list[tuple[ScanItem, Answer]]) -> int:
+def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -> int:
+    """Record one batch of a scan in one transaction: the answers (log, residents, ledger,
+    occupancy), the items' outcome and the job's counters."""
     with transaction.atomic():
+        # Lock the items still held by this claim: the sweeper cannot hand them to another
+        # worker while they are recorded, and one it already took back is left alone.
         still_ours = set(
-            ScanItem.objects.filter(
+            ScanItem.objects.select_for_update(of=("self",))
+            .filter(
                 pk__in=[item.pk for item, _a in batch],
                 status=ScanItemStatus.RUNNING,
                 claimed_at=token,
-            ).values_list("pk", flat=True)
+            )
+            .order_by()
+            .values_list("pk", flat=True)
         )
         batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
         if not batch:
             return 0
-        record_answers(
+        lookup_ids = write_answers(
             organisation=job.organisation,
             user=None,
             source=LookupSource.SCAN,
             purpose=_("Planlagt scanning nr. %d") % job.pk,
             answers=[(answer, f"scan:{job.pk}:{item.entrance_id}") for item, answer in batch],
-            scan_job=job,
+            scan_job_id=job.pk,
         )
         now = timezone.now()
-        # One UPDATE for the answered items (the lookup row found by job and entrance), one
-        # per failed item (rare) with its reason.
-        latest = CprLookup.objects.filter(scan_job=job, entrance=OuterRef("entrance_id")).order_by(
-            "-at"
-        )
-        done = [item.pk for item, answer in batch if answer.outcome == LookupOutcome.OK]
-        if done:
-            ScanItem.objects.filter(pk__in=done).update(
-                status=ScanItemStatus.DONE,
-                finished_at=now,
-                error="",
-                attempts=F("attempts") + 1,
-                lookup=Subquery(latest.values("pk")[:1]),
-                result_count=Subquery(latest.values("result_count")[:1]),
+        outcomes = [
+            (
+                item.pk,
+                ScanItemStatus.DONE
+                if answer.outcome == LookupOutcome.OK
+                else ScanItemStatus.FAILED,
+                "" if answer.outcome == LookupOutcome.OK else answer.error_message[:300],
+                lookup_id,
+                len(answer.residents),
             )
-        for item, answer in batch:
-            if answer.outcome != LookupOutcome.OK:
-                ScanItem.objects.filter(pk=item.pk).update(
-                    status=ScanItemStatus.FAILED,
-                    finished_at=now,
-                    error=answer.error_message[:300],
-                    attempts=F("attempts") + 1,
-                    lookup=Subquery(latest.values("pk")[:1]),
-                )
-        # Lock the job row last and briefly: the recount then sees every committed batch.
-        refresh_job_counts(ScanJob.objects.select_for_update().get(pk=job.pk))
+            for (item, answer), lookup_id in zip(batch, lookup_ids, strict=True)
+        ]
+        _set_item_outcomes(outcomes, now)
+        done = sum(1 for o in outcomes if o[1] == ScanItemStatus.DONE)
+        # Lock the job row last and briefly; counters move by what this batch finished.
+        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+        locked.done += done
+        locked.failed += len(outcomes) - done
+        locked.progress_at = now
+        fields = ["done", "failed", "progress_at"]
+        if not locked.is_finished and locked.done + locked.failed >= locked.total:
+            locked.status = ScanStatus.FAILED if locked.failed else ScanStatus.DONE
+            locked.finished_at = now
+            fields += ["status", "finished_at"]
+        locked.save(update_fields=fields)
     return len(batch)
+
+
+def _set_item_outcomes(outcomes: list[tuple], now) -> None:
+    """[(item_id, status, error, lookup_id, result_count)] -> one UPDATE on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ScanItem._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS s SET status = u.status, error = u.error, "  # noqa: S608
+                "finished_at = %s, attempts = s.attempts + 1, lookup_id = u.lookup_id, "
+                "result_count = u.result_count "
+                "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::uuid[], "
+                "%s::integer[]) AS u(id, status, error, lookup_id, result_count) "
+                "WHERE s.id = u.id",
+                [now, *[list(col) for col in zip(*outcomes, strict=True)]],
+            )
+        return
+    for item_id, status, error, lookup_id, result_count in outcomes:
+        ScanItem.objects.filter(pk=item_id).update(
+            status=status,
+            error=error,
+            finished_at=now,
+            attempts=F("attempts") + 1,
+            lookup_id=lookup_id,
+            result_count=result_count,
+        )
 
 
 def _finish_items(job: ScanJob, token, failures) -> None:
