@@ -147,7 +147,7 @@ class CprLookupResident(AppendOnlyModel):
         CprLookup, on_delete=models.PROTECT, related_name="residents", verbose_name=_("opslag")
     )
     cpr_encrypted = models.TextField(editable=False)
-    cpr_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    cpr_hash = models.CharField(max_length=64, editable=False)
     cpr_masked = models.CharField(_("CPR-nummer"), max_length=11)
     name = models.CharField(_("navn"), max_length=200, blank=True)
     move_in = models.DateField(_("tilflytning"), null=True, blank=True)
@@ -177,6 +177,8 @@ class CprLookupResident(AppendOnlyModel):
         verbose_name = _("person i CPR-svar")
         verbose_name_plural = _("personer i CPR-svar")
         ordering = ["lookup", "pk"]
+        # Equality only (keyed hash): no LIKE index beside it; every scan writes thousands.
+        indexes = [models.Index(fields=["cpr_hash"], name="cpr_resident_hash")]
 
     def __str__(self) -> str:
         return self.public_name
@@ -329,7 +331,11 @@ class ScanItem(models.Model):
     search, so a duplicated message finds it taken or done and skips it."""
 
     job = models.ForeignKey(
-        ScanJob, on_delete=models.CASCADE, related_name="items", verbose_name=_("scanning")
+        ScanJob,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("scanning"),
+        db_index=False,  # the unique (job, entrance) index serves it
     )
     entrance = models.ForeignKey(
         Entrance, on_delete=models.CASCADE, related_name="+", verbose_name=_("opgang")
@@ -374,10 +380,14 @@ class CprRegistration(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="cpr_registrations", verbose_name=_("enhed")
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="cpr_registrations",
+        verbose_name=_("enhed"),
+        db_index=False,  # the unique (unit, cpr_hash) index serves it
     )
     cpr_encrypted = models.TextField(editable=False)
-    cpr_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    cpr_hash = models.CharField(max_length=64, editable=False)
     cpr_masked = models.CharField(_("CPR-nummer"), max_length=11)
     name = models.CharField(_("navn"), max_length=200, blank=True)
     protected = models.BooleanField(_("navne- og adressebeskyttelse"), default=False)
@@ -401,7 +411,10 @@ class CprRegistration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "cpr_hash"], name="cpr_registration_once")
         ]
-        indexes = [models.Index(fields=["unit", "move_out"])]
+        indexes = [
+            models.Index(fields=["unit", "move_out"]),
+            models.Index(fields=["cpr_hash"], name="cpr_registration_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.public_name}"
@@ -489,7 +502,12 @@ class UnitOccupancy(models.Model):
     unit = models.OneToOneField(
         Unit, on_delete=models.CASCADE, related_name="occupancy", verbose_name=_("enhed")
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (organisation, status) index serves it
+    )
     status = models.CharField(_("benyttelse"), max_length=10, choices=OccupancyStatus.choices)
     registered_count = models.PositiveIntegerField(_("tilmeldte i CPR"), default=0)
     computed_at = models.DateTimeField(_("beregnet"))

@@ -48,7 +48,7 @@ from .models import (
     ScanSetting,
     ScanStatus,
 )
-from .occupancy import apply_answers, bulk_insert
+from .occupancy import apply_answers, bulk_insert, raw_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -854,13 +854,13 @@ def _set_item_outcomes(outcomes: list[tuple], now) -> None:
     """[(item_id, status, error, lookup_id, result_count)] -> one UPDATE on PostgreSQL."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(ScanItem._meta.db_table)
-        with connection.cursor() as cursor:
+        with raw_cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS s SET status = u.status, error = u.error, "  # noqa: S608
                 "finished_at = %s, attempts = s.attempts + 1, lookup_id = u.lookup_id, "
                 "result_count = u.result_count "
-                "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::uuid[], "
-                "%s::integer[]) AS u(id, status, error, lookup_id, result_count) "
+                "FROM unnest(%b::bigint[], %b::varchar[], %b::varchar[], %b::uuid[], "
+                "%b::integer[]) AS u(id, status, error, lookup_id, result_count) "
                 "WHERE s.id = u.id",
                 [now, *[list(col) for col in zip(*outcomes, strict=True)]],
             )

@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from cprlookup import conf, services
-from cprlookup.models import CprCharge, ScanJob, ScanStatus
+from cprlookup.models import CprCharge, CprLookup, LookupOutcome, ScanJob, ScanStatus
 from tenancy.demo_data import SCALE_ORGANISATION_NAME
 from tenancy.models import Entrance, Organisation, Unit
 
@@ -170,7 +170,22 @@ class Command(BaseCommand):
             f"omkostningsposter {charges.count()}, dobbelte {duplicated}; simulator: "
             f"{stats['searches']} søgninger, {stats['signons']} log på"
         )
-        if job.done != job.total or charges.count() != job.done or duplicated:
+        answered = CprLookup.objects.filter(scan_job=job, outcome=LookupOutcome.OK).count()
+        looked_up = job.items.filter(status="done").values("entrance").distinct().count()
+        n_charges = charges.count()
+        w(
+            f"  kontrol: alle opgange slået op: {'ja' if looked_up == job.total else 'NEJ'} ({looked_up}/{job.total})"
+        )
+        w(
+            f"  kontrol: omkostningsposter = besvarede søgninger: {'ja' if n_charges == answered else 'NEJ'} ({n_charges}/{answered})"
+        )
+        w(
+            f"  kontrol: ingen søgning betalt to gange: {'ja' if not duplicated else 'NEJ'} ({duplicated} dobbelte)"
+        )
+        w(
+            f"  belastning (load average 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        if job.done != job.total or n_charges != answered or looked_up != job.total or duplicated:
             raise CommandError("Scanningen slog ikke alle opgange op præcis én gang.")
 
     def _start_worker(self, sim, token_file: Path, tmp: Path, concurrency: int):
