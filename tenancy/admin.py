@@ -27,6 +27,7 @@ from .models import (
     ChangeRecord,
     Department,
     Entrance,
+    ExportJob,
     Lease,
     Membership,
     Organisation,
@@ -709,4 +710,20 @@ class ChangeRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Background Excel exports: read-only (the owner downloads from the job page)."""
+
+    list_display = ["pk", "kind", "user", "organisation", "status", "done", "total", "created_at"]
+    list_filter = ["status", "kind", "organisation"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -58,6 +58,7 @@ class Organisation(models.Model):
                 condition=Q(cpr_service_registered=False)
                 | Q(cpr_service_registered_since__isnull=False),
                 name="organisation_cpr_registration_has_date",
+                violation_error_message=_("Angiv datoen for tilmelding til CPR's udlejerservice."),
             )
         ]
 
@@ -81,7 +82,11 @@ class Membership(models.Model):
         verbose_name_plural = _("medlemskaber")
         ordering = ["organisation__name", "user__username"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_unique",
+                violation_error_message=_("Brugeren er allerede medlem af organisationen."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -103,7 +108,11 @@ class Department(models.Model):
         ordering = ["organisation__name", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "number"], name="department_number_unique"
+                fields=["organisation", "number"],
+                name="department_number_unique",
+                violation_error_message=_(
+                    "Organisationen har allerede en afdeling med det nummer."
+                ),
             )
         ]
 
@@ -179,9 +188,14 @@ class Building(models.Model):
                 condition=(Q(letting_code="H") & Q(letting_reference__isnull=False))
                 | (~Q(letting_code="H") & Q(letting_reference__isnull=True)),
                 name="building_h_reference",
+                violation_error_message=_(
+                    "Udlejningsforhold H kræver en henvisning, og kun H må have en."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(letting_reference=F("pk")), name="building_h_not_self"
+                condition=~Q(letting_reference=F("pk")),
+                name="building_h_not_self",
+                violation_error_message=_("En H-henvisning kan ikke pege på sig selv."),
             ),
         ]
 
@@ -218,6 +232,9 @@ class Entrance(models.Model):
             models.UniqueConstraint(
                 fields=["municipality_code", "road_code", "house_number"],
                 name="entrance_address_unique",
+                violation_error_message=_(
+                    "Der findes allerede en opgang med den kommunekode, vejkode og husnummer."
+                ),
             )
         ]
 
@@ -271,18 +288,38 @@ class Unit(models.Model):
         verbose_name = _("lejemål (enhed)")
         verbose_name_plural = _("enheder")
         ordering = ["search_text"]
-        indexes = [models.Index(fields=["organisation", "search_text"])]
+        indexes = [
+            models.Index(fields=["organisation", "search_text"]),
+            # Filtered lists keep their default order (address) on a big portfolio.
+            models.Index(fields=["organisation", "rooms", "search_text"]),
+            models.Index(fields=["organisation", "letting_code", "search_text"]),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["entrance", "floor", "door"], name="unit_floor_door_unique"
+                fields=["entrance", "floor", "door"],
+                name="unit_floor_door_unique",
+                violation_error_message=_(
+                    "Der findes allerede en enhed med den etage og dør i opgangen."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(letting_code="H") & Q(letting_reference__isnull=False))
                 | (~Q(letting_code="H") & Q(letting_reference__isnull=True)),
                 name="unit_h_reference",
+                violation_error_message=_(
+                    "Udlejningsforhold H kræver en henvisning, og kun H må have en."
+                ),
             ),
-            models.CheckConstraint(condition=~Q(letting_reference=F("pk")), name="unit_h_not_self"),
-            models.CheckConstraint(condition=Q(area_m2__gt=0), name="unit_area_positive"),
+            models.CheckConstraint(
+                condition=~Q(letting_reference=F("pk")),
+                name="unit_h_not_self",
+                violation_error_message=_("En H-henvisning kan ikke pege på sig selv."),
+            ),
+            models.CheckConstraint(
+                condition=Q(area_m2__gt=0),
+                name="unit_area_positive",
+                violation_error_message=_("Arealet skal være større end 0 m²."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -331,7 +368,10 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("personer")
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["organisation", "name"])]
+        indexes = [
+            models.Index(fields=["organisation", "name"]),
+            models.Index(fields=["organisation", "protected", "name"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -434,18 +474,32 @@ class Lease(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["unit", "status"]),
+            # The lease list's sort orders, with and without the status filter.
+            models.Index(fields=["organisation", "number"]),
+            models.Index(fields=["organisation", "status", "number"]),
+            models.Index(
+                fields=["organisation", "-start_date", "-id"], name="lease_org_start_desc"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="lease_end_after_start",
+                violation_error_message=_("Slutdatoen kan ikke ligge før startdatoen."),
             ),
             models.CheckConstraint(
                 condition=(Q(status="active") & Q(end_date__isnull=True))
                 | (Q(status="ended") & Q(end_date__isnull=False)),
                 name="lease_status_matches_end",
+                violation_error_message=_(
+                    "Et ophørt lejemål skal have en slutdato, og et aktivt lejemål må ikke have en."
+                ),
             ),
-            models.CheckConstraint(condition=Q(rent__gte=0), name="lease_rent_not_negative"),
+            models.CheckConstraint(
+                condition=Q(rent__gte=0),
+                name="lease_rent_not_negative",
+                violation_error_message=_("Huslejen kan ikke være negativ."),
+            ),
             # No two overlapping leases on one unit: see migration 0002 (an exclusion
             # constraint on PostgreSQL, a trigger on SQLite).
         ]
