@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -851,7 +851,8 @@ def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -
 
 
 def _set_item_outcomes(outcomes: list[tuple], now) -> None:
-    """[(item_id, status, error, lookup_id, result_count)] -> one UPDATE on PostgreSQL."""
+    """[(item_id, status, error, lookup_id, result_count)] -> one UPDATE on PostgreSQL (one
+    executemany elsewhere)."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(ScanItem._meta.db_table)
         with raw_cursor() as cursor:
@@ -865,14 +866,17 @@ def _set_item_outcomes(outcomes: list[tuple], now) -> None:
                 [now, *[list(col) for col in zip(*outcomes, strict=True)]],
             )
         return
-    for item_id, status, error, lookup_id, result_count in outcomes:
-        ScanItem.objects.filter(pk=item_id).update(
-            status=status,
-            error=error,
-            finished_at=now,
-            attempts=F("attempts") + 1,
-            lookup_id=lookup_id,
-            result_count=result_count,
+    table = connection.ops.quote_name(ScanItem._meta.db_table)
+    pk = CprLookup._meta.pk
+    finished = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, error = %s, finished_at = %s, "  # noqa: S608
+            "attempts = attempts + 1, lookup_id = %s, result_count = %s WHERE id = %s",
+            [
+                (status, error, finished, pk.get_db_prep_value(lookup_id, connection), n, item_id)
+                for item_id, status, error, lookup_id, n in outcomes
+            ],
         )
 
 
