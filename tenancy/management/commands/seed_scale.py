@@ -177,9 +177,15 @@ class CopyWriter:
         """Nothing to do: ids came from the sequences."""
 
     def analyze(self, models) -> None:
+        # VACUUM (not only ANALYZE): it sets the visibility map, so counts and index-only
+        # scans don't visit every freshly loaded heap page (what autovacuum would do later).
         with connection.cursor() as cursor:
             for model in models:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                table = connection.ops.quote_name(model._meta.db_table)
+                if connection.in_atomic_block:
+                    cursor.execute(f"ANALYZE {table}")
+                else:
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 class BulkWriter:
