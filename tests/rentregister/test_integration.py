@@ -32,9 +32,13 @@ def _closed_port() -> int:
 
 
 def _reset_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget every broker connection pool. Celery's pools live in kombu's global registry
+    keyed by broker URL: closing one without clearing the registry would hand the closed
+    pool back later ("Acquire on closed pool")."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
