@@ -248,8 +248,6 @@ class TwoEndedPaginator(Paginator):
         return super().page(number)
 
 
-
-
 def _planner_estimate(queryset) -> int:
     """PostgreSQL's own estimate of how many rows the query returns (from table statistics;
     no rows are read)."""

@@ -44,9 +44,7 @@ def test_healthz_503_when_database_down(client, monkeypatch):
 
 def _run_manage(args, env_extra):
     # Not the test run's own switches (the browser tests allow async-unsafe calls).
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

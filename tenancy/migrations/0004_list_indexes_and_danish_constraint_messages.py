@@ -5,100 +5,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0003_export_job'),
+        ("tenancy", "0003_export_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(fields=['organisation', 'number'], name='tenancy_lea_organis_d1563b_idx'),
+            model_name="lease",
+            index=models.Index(
+                fields=["organisation", "number"], name="tenancy_lea_organis_d1563b_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(fields=['organisation', 'status', 'number'], name='tenancy_lea_organis_2308ea_idx'),
+            model_name="lease",
+            index=models.Index(
+                fields=["organisation", "status", "number"], name="tenancy_lea_organis_2308ea_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(fields=['organisation', '-start_date', '-id'], name='lease_org_start_desc'),
+            model_name="lease",
+            index=models.Index(
+                fields=["organisation", "-start_date", "-id"], name="lease_org_start_desc"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['organisation', 'protected', 'name'], name='tenancy_per_organis_5b1f34_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["organisation", "protected", "name"], name="tenancy_per_organis_5b1f34_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['organisation', 'rooms', 'search_text'], name='tenancy_uni_organis_557f8b_idx'),
+            model_name="unit",
+            index=models.Index(
+                fields=["organisation", "rooms", "search_text"],
+                name="tenancy_uni_organis_557f8b_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['organisation', 'letting_code', 'search_text'], name='tenancy_uni_organis_65f143_idx'),
+            model_name="unit",
+            index=models.Index(
+                fields=["organisation", "letting_code", "search_text"],
+                name="tenancy_uni_organis_65f143_idx",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='building',
-            name='building_h_reference',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('letting_code', 'H'), ('letting_reference__isnull', False)), models.Q(models.Q(('letting_code', 'H'), _negated=True), ('letting_reference__isnull', True)), _connector='OR'), name='building_h_reference', violation_error_message='Udlejningsforhold H kræver en henvisning, og kun H må have en.'),
+            model_name="building",
+            name="building_h_reference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("letting_code", "H"), ("letting_reference__isnull", False)),
+                    models.Q(
+                        models.Q(("letting_code", "H"), _negated=True),
+                        ("letting_reference__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="building_h_reference",
+                violation_error_message="Udlejningsforhold H kræver en henvisning, og kun H må have en.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='building',
-            name='building_h_not_self',
-            constraint=models.CheckConstraint(condition=models.Q(('letting_reference', models.F('pk')), _negated=True), name='building_h_not_self', violation_error_message='En H-henvisning kan ikke pege på sig selv.'),
+            model_name="building",
+            name="building_h_not_self",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("letting_reference", models.F("pk")), _negated=True),
+                name="building_h_not_self",
+                violation_error_message="En H-henvisning kan ikke pege på sig selv.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='department',
-            name='department_number_unique',
-            constraint=models.UniqueConstraint(fields=('organisation', 'number'), name='department_number_unique', violation_error_message='Organisationen har allerede en afdeling med det nummer.'),
+            model_name="department",
+            name="department_number_unique",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "number"),
+                name="department_number_unique",
+                violation_error_message="Organisationen har allerede en afdeling med det nummer.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='entrance',
-            name='entrance_address_unique',
-            constraint=models.UniqueConstraint(fields=('municipality_code', 'road_code', 'house_number'), name='entrance_address_unique', violation_error_message='Der findes allerede en opgang med den kommunekode, vejkode og husnummer.'),
+            model_name="entrance",
+            name="entrance_address_unique",
+            constraint=models.UniqueConstraint(
+                fields=("municipality_code", "road_code", "house_number"),
+                name="entrance_address_unique",
+                violation_error_message="Der findes allerede en opgang med den kommunekode, vejkode og husnummer.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='lease',
-            name='lease_end_after_start',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='lease_end_after_start', violation_error_message='Slutdatoen kan ikke ligge før startdatoen.'),
+            model_name="lease",
+            name="lease_end_after_start",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="lease_end_after_start",
+                violation_error_message="Slutdatoen kan ikke ligge før startdatoen.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='lease',
-            name='lease_status_matches_end',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), ('end_date__isnull', True)), models.Q(('status', 'ended'), ('end_date__isnull', False)), _connector='OR'), name='lease_status_matches_end', violation_error_message='Et ophørt lejemål skal have en slutdato, og et aktivt lejemål må ikke have en.'),
+            model_name="lease",
+            name="lease_status_matches_end",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "active"), ("end_date__isnull", True)),
+                    models.Q(("status", "ended"), ("end_date__isnull", False)),
+                    _connector="OR",
+                ),
+                name="lease_status_matches_end",
+                violation_error_message="Et ophørt lejemål skal have en slutdato, og et aktivt lejemål må ikke have en.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='lease',
-            name='lease_rent_not_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('rent__gte', 0)), name='lease_rent_not_negative', violation_error_message='Huslejen kan ikke være negativ.'),
+            model_name="lease",
+            name="lease_rent_not_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rent__gte", 0)),
+                name="lease_rent_not_negative",
+                violation_error_message="Huslejen kan ikke være negativ.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='membership',
-            name='membership_unique',
-            constraint=models.UniqueConstraint(fields=('user', 'organisation'), name='membership_unique', violation_error_message='Brugeren er allerede medlem af organisationen.'),
+            model_name="membership",
+            name="membership_unique",
+            constraint=models.UniqueConstraint(
+                fields=("user", "organisation"),
+                name="membership_unique",
+                violation_error_message="Brugeren er allerede medlem af organisationen.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='organisation',
-            name='organisation_cpr_registration_has_date',
-            constraint=models.CheckConstraint(condition=models.Q(('cpr_service_registered', False), ('cpr_service_registered_since__isnull', False), _connector='OR'), name='organisation_cpr_registration_has_date', violation_error_message="Angiv datoen for tilmelding til CPR's udlejerservice."),
+            model_name="organisation",
+            name="organisation_cpr_registration_has_date",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cpr_service_registered", False),
+                    ("cpr_service_registered_since__isnull", False),
+                    _connector="OR",
+                ),
+                name="organisation_cpr_registration_has_date",
+                violation_error_message="Angiv datoen for tilmelding til CPR's udlejerservice.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='unit',
-            name='unit_floor_door_unique',
-            constraint=models.UniqueConstraint(fields=('entrance', 'floor', 'door'), name='unit_floor_door_unique', violation_error_message='Der findes allerede en enhed med den etage og dør i opgangen.'),
+            model_name="unit",
+            name="unit_floor_door_unique",
+            constraint=models.UniqueConstraint(
+                fields=("entrance", "floor", "door"),
+                name="unit_floor_door_unique",
+                violation_error_message="Der findes allerede en enhed med den etage og dør i opgangen.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='unit',
-            name='unit_h_reference',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('letting_code', 'H'), ('letting_reference__isnull', False)), models.Q(models.Q(('letting_code', 'H'), _negated=True), ('letting_reference__isnull', True)), _connector='OR'), name='unit_h_reference', violation_error_message='Udlejningsforhold H kræver en henvisning, og kun H må have en.'),
+            model_name="unit",
+            name="unit_h_reference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("letting_code", "H"), ("letting_reference__isnull", False)),
+                    models.Q(
+                        models.Q(("letting_code", "H"), _negated=True),
+                        ("letting_reference__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="unit_h_reference",
+                violation_error_message="Udlejningsforhold H kræver en henvisning, og kun H må have en.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='unit',
-            name='unit_h_not_self',
-            constraint=models.CheckConstraint(condition=models.Q(('letting_reference', models.F('pk')), _negated=True), name='unit_h_not_self', violation_error_message='En H-henvisning kan ikke pege på sig selv.'),
+            model_name="unit",
+            name="unit_h_not_self",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("letting_reference", models.F("pk")), _negated=True),
+                name="unit_h_not_self",
+                violation_error_message="En H-henvisning kan ikke pege på sig selv.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='unit',
-            name='unit_area_positive',
-            constraint=models.CheckConstraint(condition=models.Q(('area_m2__gt', 0)), name='unit_area_positive', violation_error_message='Arealet skal være større end 0 m².'),
+            model_name="unit",
+            name="unit_area_positive",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("area_m2__gt", 0)),
+                name="unit_area_positive",
+                violation_error_message="Arealet skal være større end 0 m².",
+            ),
         ),
     ]
