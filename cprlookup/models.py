@@ -156,12 +156,16 @@ class CprLookupResident(AppendOnlyModel):
     dar_address_id = models.UUIDField(_("DAR adresse-id"), null=True, blank=True)
     floor = models.CharField(_("etage"), max_length=3, blank=True)
     door = models.CharField(_("dør"), max_length=4, blank=True)
+    # No index on unit/person: residents are read by lookup and by cpr_hash only, and every
+    # scan writes one row per person (about 8 per stairwell); an index here would serve only
+    # the SET NULL when a unit or person is deleted, which no service does.
     unit = models.ForeignKey(
         Unit,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("enhed"),
     )
     person = models.ForeignKey(
@@ -170,6 +174,7 @@ class CprLookupResident(AppendOnlyModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("person"),
     )
 

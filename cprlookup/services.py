@@ -616,13 +616,16 @@ def scan_start(*, organisation: Organisation, user=None, scheduled: bool = False
             job = ScanJob.objects.create(
                 organisation=organisation, started_by=user, scheduled=scheduled
             )
-            entrance_ids = Entrance.objects.filter(organisation=organisation).values_list(
-                "pk", flat=True
-            )
-            ScanItem.objects.bulk_create(
-                (ScanItem(job=job, entrance_id=pk) for pk in entrance_ids.iterator()),
-                batch_size=2000,
-            )
+            # One INSERT ... SELECT: a large portfolio has thousands of stairwells.
+            qn = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {qn(ScanItem._meta.db_table)} "  # noqa: S608 - model names
+                    "(job_id, entrance_id, status, attempts, result_count, error) "
+                    f"SELECT %s, id, %s, 0, 0, '' FROM {qn(Entrance._meta.db_table)} "
+                    "WHERE organisation_id = %s ORDER BY id",
+                    [job.pk, ScanItemStatus.PENDING, organisation.pk],
+                )
             job.total = ScanItem.objects.filter(job=job).count()
             if job.total == 0:
                 job.status = ScanStatus.DONE
@@ -758,7 +761,9 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
     has come back (at least `record_every`, default SCAN_RECORD_BATCH, or the rest) in one
     transaction together with its items' new status, then collects what finished
     meanwhile. So the HTTP threads never wait for the database, and the batches grow by
-    themselves when recording is the slower side.
+    themselves when recording is the slower side. Once the last searches are in flight
+    (threads falling idle), the default records whatever has come back at once: the batch
+    left to record after the last answer, with no search running beside it, stays small.
 
     Idempotent: only items this call claimed are searched; an item whose claim was taken
     away meanwhile (the sweeper thought this worker dead) is not recorded twice. Returns
@@ -786,7 +791,8 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
             finished, _left = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 ready.append((running.pop(future), future.result()))
-            if len(ready) >= batch_min or not running:
+            draining = record_every is None and len(running) < threads
+            if len(ready) >= batch_min or not running or (draining and ready):
                 recorded += _record_scan_batch(job, token, ready)
                 ready = []
     if ready:
