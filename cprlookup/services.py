@@ -674,8 +674,18 @@ def scan_pending_chunks(*, job: ScanJob) -> list[list[int]]:
         pending = ScanItem.objects.filter(job=job, status=ScanItemStatus.PENDING)
         ids = list(pending.order_by("pk").values_list("pk", flat=True))
         pending.update(queued_at=now)
+    return _chunked(ids)
+
+
+def _chunked(ids: list[int]) -> list[list[int]]:
+    """SCAN_CHUNK_SIZE ids per chunk, the last 2 x SCAN_CHUNK_SIZE in quarter-size chunks:
+    the workers run out of work at about the same time instead of one of them searching a
+    whole last chunk alone while the others idle."""
     size = max(1, conf.SCAN_CHUNK_SIZE)
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+    small = max(1, size // 4)
+    head = max(0, len(ids) - 2 * size)
+    chunks = [ids[i : min(i + size, head)] for i in range(0, head, size)]
+    return chunks + [ids[i : i + small] for i in range(head, len(ids), small)]
 
 
 def refresh_job_counts(job: ScanJob) -> ScanJob:
@@ -928,9 +938,8 @@ def scan_sweep(*, stuck_seconds: int | None = None) -> list[tuple[int, list[list
                 locked.started_at = now
             locked.progress_at = now
             locked.save(update_fields=["status", "started_at", "progress_at"])
-            size = max(1, conf.SCAN_CHUNK_SIZE)
             logger.warning("CPR scan %s: re-queueing %d items", locked.pk, len(ids))
-            out.append((locked.pk, [ids[i : i + size] for i in range(0, len(ids), size)]))
+            out.append((locked.pk, _chunked(ids)))
     return out
 
 

@@ -82,3 +82,15 @@ def test_recording_a_batch_takes_the_same_statements_whatever_its_size(
     # SQLite the inserts are executemany: one call each as well).
     assert big_writes == small_writes
     assert big_total <= small_total + 2  # leases are read only when needed
+
+
+def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
+    """The last items go out in quarter-size chunks, so the workers finish together."""
+    monkeypatch.setattr("cprlookup.conf.SCAN_CHUNK_SIZE", 200)
+    ids = list(range(1, 8178))
+    chunks = services._chunked(ids)
+    assert [i for chunk in chunks for i in chunk] == ids
+    # 8177 - 2 x 200 = 7777 in chunks of 200 (the last one short), then 400 in 8 x 50.
+    assert [len(c) for c in chunks] == [200] * 38 + [177] + [50] * 8
+    assert services._chunked(ids[:7]) == [ids[:7]]
+    assert services._chunked([]) == []
