@@ -23,9 +23,10 @@ def test_healthz_ok(client):
 
 @pytest.mark.django_db
 def test_healthz_503_when_broker_down(client, monkeypatch):
-    # Celery prefers CELERY_BROKER_URL from the environment (set when CI runs on Redis).
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    # Patch the app's setting first (monkeypatch keeps the real value to restore), then the
+    # environment variable, which Celery prefers when CI runs on Redis.
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     response = client.get("/healthz")
     assert response.status_code == 503
