@@ -11,6 +11,8 @@ picture (see `cprlookup.occupancy`).
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from tenancy.validators import (
 
 from . import conf
 from .gctp import KVIT_WRONG_PASSWORD, GctpClient, GctpError, GctpRefused, GctpUnavailable
+from .gctp import _knob as gctp_knob
 from .models import (
     CprCharge,
     CprLookup,
@@ -790,13 +793,13 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
         # Registration withdrawn mid-run: fail visibly, search nothing.
         _finish_items(job, token, [(item, None, problem) for item in items])
         return len(items)
-    client = GctpClient()
+    client, pool = _scan_resources()
     batch_min = max(1, record_every or conf.SCAN_RECORD_BATCH)
     recorded = 0
     ready: list[tuple[_Item, Answer]] = []
     threads = max(1, min(conf.SCAN_THREADS, len(items)))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cpr-scan") as pool:
-        running = {pool.submit(search, client, item.target): item for item in items}
+    running = {pool.submit(search, client, item.target): item for item in items}
+    try:
         while running:
             finished, _left = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -805,9 +808,50 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
             if len(ready) >= batch_min or not running or (draining and ready):
                 recorded += _record_scan_batch(job, token, ready)
                 ready = []
+    finally:
+        # Recording failed: the searches not started yet are not needed (the items stay
+        # claimed; the sweeper hands them out again). Started ones finish on their own.
+        for future in running:
+            future.cancel()
     if ready:
         recorded += _record_scan_batch(job, token, ready)
     return recorded
+
+
+# One GCTP client and one search thread pool per worker process, kept across chunks: the
+# threads keep their keep-alive connections to CPR and the client its token, instead of a
+# new pool, new connections and a token-file read for every chunk. Keyed by the process
+# (threads do not survive a fork; Celery's prefork children build their own) and by every
+# setting the client and the pool are made from, so a changed setting (tests point at
+# another simulator) gets a fresh client.
+_scan_lock = threading.Lock()
+_scan_shared: dict[str, object] = {}
+
+_GCTP_KNOBS = (
+    "GCTP_BASE_URL",
+    "GCTP_USERID",
+    "GCTP_PASSWORD",
+    "GCTP_TIMEOUT",
+    "GCTP_MAX_ATTEMPTS",
+    "GCTP_BACKOFF_BASE",
+    "GCTP_BACKOFF_MAX",
+    "GCTP_TOKEN_FILE",
+)
+
+
+def _scan_resources() -> tuple[GctpClient, ThreadPoolExecutor]:
+    """This process's (GctpClient, ThreadPoolExecutor) for scans, made on first use."""
+    key = (os.getpid(), max(1, conf.SCAN_THREADS), *(gctp_knob(name) for name in _GCTP_KNOBS))
+    with _scan_lock:
+        if _scan_shared.get("key") != key:
+            # The old pool is not shut down (a concurrent chunk may still submit to it); its
+            # idle threads end when it is garbage-collected.
+            _scan_shared.update(
+                key=key,
+                client=GctpClient(),
+                pool=ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="cpr-scan"),
+            )
+        return _scan_shared["client"], _scan_shared["pool"]
 
 
 def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -> int:
