@@ -159,12 +159,6 @@ class CprLookupResident(AppendOnlyModel):
     # No index on unit/person: residents are read by lookup and by cpr_hash only, and every
     # scan writes one row per person (about 8 per stairwell); an index here would serve only
     # the SET NULL when a unit or person is deleted, which no service does.
-    # No database constraint either (db_constraint=False): these are append-only audit rows,
-    # written only by write_answers with the ids of units/persons it has just read inside the
-    # same transaction, so the database's foreign-key check at commit (about 0.25 ms per
-    # stairwell on PostgreSQL) guards nothing the code path does not already guarantee.
-    # Deletion keeps its meaning: Django's collector still sets unit/person to NULL
-    # (on_delete=SET_NULL) when a unit or person is deleted through the ORM.
     unit = models.ForeignKey(
         Unit,
         on_delete=models.SET_NULL,
@@ -172,7 +166,6 @@ class CprLookupResident(AppendOnlyModel):
         blank=True,
         related_name="+",
         db_index=False,
-        db_constraint=False,
         verbose_name=_("enhed"),
     )
     person = models.ForeignKey(
@@ -182,7 +175,6 @@ class CprLookupResident(AppendOnlyModel):
         blank=True,
         related_name="+",
         db_index=False,
-        db_constraint=False,
         verbose_name=_("person"),
     )
 
@@ -211,7 +203,7 @@ class CprLookupResident(AppendOnlyModel):
     @property
     def linked_person(self) -> Person | None:
         """The person this resident was matched to, or None; also None when the id points
-        at a person deleted outside the ORM (the column has no database constraint)."""
+        at a person that no longer exists."""
         if self.person_id is None:
             return None
         try:
