@@ -169,6 +169,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 25
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's Django fix-up closes every database connection before and after each task unless
+# this is set; a new PostgreSQL backend per task then spends its CPU warming catalog caches
+# (a scan runs one task per 200 stairwells). Connections instead follow Django's own rules
+# (CONN_MAX_AGE, CONN_HEALTH_CHECKS) through close_old_connections around each task, as for
+# a web request: see config/celery.py.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 

@@ -2,6 +2,7 @@
 change or delete); scans and the derived occupancy data can be inspected, not edited."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     CprCharge,
@@ -124,10 +125,23 @@ class UnitOccupancyAdmin(ReadOnlyAdmin):
 
 @admin.register(CprRegistration)
 class CprRegistrationAdmin(ReadOnlyAdmin):
-    list_display = ["unit", "cpr_masked", "protected", "move_in", "move_out", "last_seen_at"]
+    list_display = [
+        "unit",
+        "cpr_masked",
+        "protected",
+        "move_in",
+        "move_out",
+        "changed_at",
+        "looked_up_at",
+    ]
     list_filter = ["protected", "organisation"]
     exclude = ["cpr_encrypted"]
-    list_select_related = ["unit__entrance"]
+    list_select_related = ["unit__entrance", "unit__occupancy"]
+
+    @admin.display(description=_("senest bekræftet af CPR"))
+    def looked_up_at(self, obj):
+        occupancy = getattr(obj.unit, "occupancy", None)
+        return occupancy.looked_up_at if occupancy is not None else None
 
 
 @admin.register(OccupancyEvent)

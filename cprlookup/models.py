@@ -419,7 +419,10 @@ class CprRegistration(models.Model):
         verbose_name=_("person"),
     )
     first_seen_at = models.DateTimeField(_("først set"))
-    last_seen_at = models.DateTimeField(_("sidst set"))
+    # Not "last seen": every registration still here was confirmed by the unit's latest
+    # lookup (one no longer reported is deleted), so UnitOccupancy.looked_up_at says when.
+    # Rewriting a timestamp on every unchanged row each night cost a write per resident.
+    changed_at = models.DateTimeField(_("sidst ændret"))
 
     class Meta:
         verbose_name = _("CPR-registrering")

@@ -110,3 +110,22 @@ def test_docker_compose_valid_against_compose_spec():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_worker_keeps_database_connections_between_tasks(monkeypatch):
+    """Celery's Django fix-up would close every connection around every task (a new
+    PostgreSQL backend per scan chunk); the worker follows Django's CONN_MAX_AGE instead."""
+    from celery import signals
+
+    from config import celery as celery_module
+
+    assert celery_app.conf.get("CELERY_DB_REUSE_MAX")
+    calls = []
+    monkeypatch.setattr("django.db.close_old_connections", lambda: calls.append(1))
+    task = type("Task", (), {"request": type("Req", (), {"is_eager": False})()})()
+    signals.task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+    signals.task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+    assert len(calls) == 2
+    eager = type("Task", (), {"request": type("Req", (), {"is_eager": True})()})()
+    celery_module._close_old_connections(sender=eager)
+    assert len(calls) == 2

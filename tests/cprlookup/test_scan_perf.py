@@ -46,6 +46,10 @@ def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
             raw.append(query)
             return self.cursor.execute(query, params, **kw)
 
+        def copy(self, statement, *args, **kw):
+            raw.append(statement)
+            return self.cursor.copy(statement, *args, **kw)
+
         def fetchall(self):
             return self.cursor.fetchall()
 
@@ -67,7 +71,7 @@ def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
     writes = [
         q
         for q in [c["sql"] for c in ctx.captured_queries] + [str(r) for r in raw]
-        if q.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        if q.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "COPY"))
     ]
     return len(ctx.captured_queries) + len(raw), len(writes)
 
