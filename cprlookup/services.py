@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -798,20 +799,30 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
     recorded = 0
     ready: list[tuple[_Item, Answer]] = []
     threads = max(1, min(conf.SCAN_THREADS, len(items)))
-    running = {pool.submit(search, client, item.target): item for item in items}
+    # Finished searches arrive on a queue (O(1) each; concurrent.futures.wait would watch
+    # every outstanding future again for each one that finishes).
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    futures = []
+    for item in items:
+        future = pool.submit(search, client, item.target)
+        future.add_done_callback(lambda f, item=item: finished.put((item, f)))
+        futures.append(future)
+    outstanding = len(futures)
     try:
-        while running:
-            finished, _left = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                ready.append((running.pop(future), future.result()))
-            draining = record_every is None and len(running) < threads
-            if len(ready) >= batch_min or not running or (draining and ready):
+        while outstanding:
+            got = [finished.get()]
+            while not finished.empty():  # and whatever else came back meanwhile
+                got.append(finished.get())
+            outstanding -= len(got)
+            ready.extend((item, future.result()) for item, future in got)
+            draining = record_every is None and outstanding < threads
+            if len(ready) >= batch_min or not outstanding or (draining and ready):
                 recorded += _record_scan_batch(job, token, ready)
                 ready = []
     finally:
         # Recording failed: the searches not started yet are not needed (the items stay
         # claimed; the sweeper hands them out again). Started ones finish on their own.
-        for future in running:
+        for future in futures:
             future.cancel()
     if ready:
         recorded += _record_scan_batch(job, token, ready)

@@ -10,18 +10,21 @@ Needs `manage.py seed_scale --units N` first (organisation "Landsdækkende Bolig
 2. runs the bare loop: one stairwell search per entrance, prepared request bodies, one
    keep-alive connection per thread, answers read but not parsed, with as many threads as
    the scan may use at once (worker processes x CPR_SCAN_THREADS);
-3. starts a Celery worker with the default settings (prefork, concurrency = CPU count),
-   starts a scan with `services.scan_start` and waits until the job row says finished;
-   the time is from scan_start to the job's finished_at (dispatch, HTTP, parsing, recording
+3. starts a Celery worker with the default settings (prefork, concurrency = CPU count;
+   DEBUG off as in production), starts a scan with `services.scan_start` and waits until
+   the job row says finished; the time is from scan_start to the job's finished_at (dispatch, HTTP, parsing, recording
    log, ledger, registrations, events and occupancy status all included).
 
-It prints both rates and their ratio, and checks that the job, the ledger and the
-simulator's counters agree (every entrance looked up, charged once).
+Steps 2-3 repeat `--runs` times (default 3) with the same worker, vacuuming and analysing the
+cprlookup tables before each run (PostgreSQL), prints both rates and their ratio per run
+and the median ratio, and checks per run that the job, the ledger and the simulator's
+counters agree (every entrance looked up, charged once).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count
 
 from cprlookup import conf, services
@@ -54,8 +58,11 @@ class Command(BaseCommand):
             help="worker processes (default: Celery's default, the CPU count)",
         )
         parser.add_argument("--timeout", type=float, default=1800.0)
+        parser.add_argument(
+            "--runs", type=int, default=3, help="gennemløb; medianen af forholdet meldes"
+        )
 
-    def handle(self, *args, units, latency_ms, concurrency, timeout, **options):
+    def handle(self, *args, units, latency_ms, concurrency, timeout, runs, **options):
         org = Organisation.objects.filter(name=SCALE_ORGANISATION_NAME).first()
         if org is None:
             raise CommandError(f"Kør først: manage.py seed_scale --units {units}")
@@ -83,11 +90,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Simulatorregister bygget på {time.monotonic() - t0:.1f} s")
             sim = _Simulator(data_path=data_path, latency_ms=latency_ms)
             try:
-                self._bench(sim, org, n_units, latency_ms, concurrency, timeout, tmp_path)
+                self._bench(
+                    sim, org, n_units, latency_ms, concurrency, timeout, tmp_path, max(1, runs)
+                )
             finally:
                 sim.stop()
 
-    def _bench(self, sim, org, n_units, latency_ms, concurrency, timeout, tmp: Path):
+    def _bench(self, sim, org, n_units, latency_ms, concurrency, timeout, tmp: Path, runs: int):
         from urllib.parse import urlsplit
 
         from cprlookup.gctp import GctpClient
@@ -114,76 +123,114 @@ class Command(BaseCommand):
                     raise CommandError(f"HTTP {resp.status}")
             conn.close()
 
-        sim.reset_stats()
-        bare_s = _run_threads(threads, bodies, bare)
-        bare_searches = sim.stats()["searches"]
-        bare_rate = len(bodies) / bare_s
-
-        sim.reset_stats()
+        w = self.stdout.write
+        ceiling = threads / (latency_ms / 1000) if latency_ms else float("inf")
+        w(
+            f"CPR-scanningsbenchmark: {n_units} enheder i {len(entrances)} opgange, "
+            f"{latency_ms:g} ms latens, {concurrency} workerprocesser x {conf.SCAN_THREADS} "
+            f"tråde = {threads} samtidige søgninger (teoretisk loft {ceiling:,.0f}/s), "
+            f"{runs} gennemløb"
+        )
+        ratios = []
         worker, log_path = self._start_worker(sim, token_file, tmp, concurrency)
         try:
-            started = time.monotonic()
-            job = services.scan_start(organisation=org)
-            while True:
-                job.refresh_from_db()
-                if job.is_finished:
-                    break
-                if worker.poll() is not None:
-                    raise CommandError(
-                        "Celery-workeren stoppede:\n" + log_path.read_text(errors="replace")[-3000:]
-                    )
-                if time.monotonic() - started > timeout:
-                    raise CommandError(f"Scanningen blev ikke færdig på {timeout:.0f} s")
-                time.sleep(0.5)
-            wall_s = time.monotonic() - started
-            scan_s = (job.finished_at - job.created_at).total_seconds()
+            for run in range(1, runs + 1):
+                # Every run starts from the same state: earlier runs' dead rows vacuumed and
+                # statistics fresh (this PostgreSQL has autovacuum off).
+                self._vacuum()
+                sim.reset_stats()
+                bare_s = _run_threads(threads, bodies, bare)
+                bare_searches = sim.stats()["searches"]
+                bare_rate = len(bodies) / bare_s
+                sim.reset_stats()
+                job, scan_s, wall_s = self._scan(org, worker, log_path, timeout)
+                scan_rate = job.total / scan_s
+                ratios.append(scan_rate / bare_rate)
+                w(f"Gennemløb {run}:")
+                w(
+                    f"  rå HTTP-løkke : {bare_rate:8.1f} søgninger/s ({bare_s:.1f} s, "
+                    f"simulator besvarede {bare_searches})"
+                )
+                w(
+                    f"  scanning      : {scan_rate:8.1f} søgninger/s ({scan_s:.1f} s fra start "
+                    f"til færdig, {n_units / scan_s:.0f} enheder/s; ventet {wall_s:.1f} s)"
+                )
+                w(f"  forhold scanning/rå: {ratios[-1]:.2f}")
+                self._check(job, sim.stats())
         finally:
             worker.terminate()
             try:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        stats = sim.stats()
+        ordered = sorted(ratios)
+        w(
+            f"Forhold scanning/rå, median af {runs}: {statistics.median(ratios):.2f} "
+            f"(spænd {ordered[0]:.2f}-{ordered[-1]:.2f})"
+        )
+        w(
+            f"  belastning (load average 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+
+    def _vacuum(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        from cprlookup import models as cpr_models
+
+        tables = [
+            m._meta.db_table
+            for m in (
+                cpr_models.CprLookup,
+                cpr_models.CprLookupResident,
+                cpr_models.CprCharge,
+                cpr_models.ScanJob,
+                cpr_models.ScanItem,
+                cpr_models.CprRegistration,
+                cpr_models.OccupancyEvent,
+                cpr_models.UnitOccupancy,
+            )
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM (ANALYZE) " + ", ".join(connection.ops.quote_name(t) for t in tables)
+            )
+
+    def _scan(self, org, worker, log_path: Path, timeout: float):
+        started = time.monotonic()
+        job = services.scan_start(organisation=org)
+        while True:
+            job.refresh_from_db()
+            if job.is_finished:
+                break
+            if worker.poll() is not None:
+                raise CommandError(
+                    "Celery-workeren stoppede:\n" + log_path.read_text(errors="replace")[-3000:]
+                )
+            if time.monotonic() - started > timeout:
+                raise CommandError(f"Scanningen blev ikke færdig på {timeout:.0f} s")
+            time.sleep(0.2)
+        wall_s = time.monotonic() - started
+        return job, (job.finished_at - job.created_at).total_seconds(), wall_s
+
+    def _check(self, job, stats: dict) -> None:
+        """Every entrance looked up, charged exactly once: or the run does not count."""
+        w = self.stdout.write
         charges = CprCharge.objects.filter(lookup__scan_job=job)
         duplicated = (
             charges.values("lookup__entrance").annotate(n=Count("pk")).filter(n__gt=1).count()
-        )
-        scan_rate = job.total / scan_s
-        ceiling = threads / (latency_ms / 1000) if latency_ms else float("inf")
-        w = self.stdout.write
-        w(
-            f"CPR-scanningsbenchmark: {n_units} enheder i {job.total} opgange, "
-            f"{latency_ms:g} ms latens, {concurrency} workerprocesser x {conf.SCAN_THREADS} "
-            f"tråde = {threads} samtidige søgninger (teoretisk loft {ceiling:,.0f}/s)"
-        )
-        w(
-            f"  rå HTTP-løkke : {bare_rate:8.1f} søgninger/s ({bare_s:.1f} s, "
-            f"simulator besvarede {bare_searches})"
-        )
-        w(
-            f"  scanning      : {scan_rate:8.1f} søgninger/s ({scan_s:.1f} s fra start til "
-            f"færdig, {job.total / scan_s * 8:.0f} enheder/s ca.; ventet {wall_s:.1f} s)"
-        )
-        w(f"  forhold scanning/rå: {scan_rate / bare_rate:.2f}")
-        w(
-            f"  job: {job.get_status_display()}, {job.done} slået op, {job.failed} fejlet; "
-            f"omkostningsposter {charges.count()}, dobbelte {duplicated}; simulator: "
-            f"{stats['searches']} søgninger, {stats['signons']} log på"
         )
         answered = CprLookup.objects.filter(scan_job=job, outcome=LookupOutcome.OK).count()
         looked_up = job.items.filter(status="done").values("entrance").distinct().count()
         n_charges = charges.count()
         w(
-            f"  kontrol: alle opgange slået op: {'ja' if looked_up == job.total else 'NEJ'} ({looked_up}/{job.total})"
+            f"  job: {job.get_status_display()}, {job.done} slået op, {job.failed} fejlet; "
+            f"simulator: {stats['searches']} søgninger, {stats['signons']} log på"
         )
         w(
-            f"  kontrol: omkostningsposter = besvarede søgninger: {'ja' if n_charges == answered else 'NEJ'} ({n_charges}/{answered})"
-        )
-        w(
-            f"  kontrol: ingen søgning betalt to gange: {'ja' if not duplicated else 'NEJ'} ({duplicated} dobbelte)"
-        )
-        w(
-            f"  belastning (load average 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            f"  kontrol: alle opgange slået op: {'ja' if looked_up == job.total else 'NEJ'} "
+            f"({looked_up}/{job.total}); omkostningsposter = besvarede søgninger: "
+            f"{'ja' if n_charges == answered else 'NEJ'} ({n_charges}/{answered}); "
+            f"ingen betalt to gange: {'ja' if not duplicated else 'NEJ'} ({duplicated} dobbelte)"
         )
         if job.done != job.total or n_charges != answered or looked_up != job.total or duplicated:
             raise CommandError("Scanningen slog ikke alle opgange op præcis én gang.")
@@ -195,6 +242,9 @@ class Command(BaseCommand):
                 "GCTP_BASE_URL": sim.base_url,
                 "GCTP_TOKEN_FILE": str(token_file),
                 "PYTHONPATH": str(settings.BASE_DIR),
+                # As in production: a development .env's DEBUG=true makes Django keep and
+                # format every query the worker runs.
+                "DEBUG": "false",
             }
         )
         cwd = settings.BASE_DIR
