@@ -52,7 +52,7 @@ from .models import (
     ScanSetting,
     ScanStatus,
 )
-from .occupancy import apply_answers, bulk_insert, raw_cursor
+from .occupancy import apply_answers, bulk_insert, pg_array, raw_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -934,7 +934,17 @@ def _set_item_outcomes(outcomes: list[tuple], now) -> None:
                 "FROM unnest(%b::bigint[], %b::varchar[], %b::varchar[], %b::uuid[], "
                 "%b::integer[]) AS u(id, status, error, lookup_id, result_count) "
                 "WHERE s.id = u.id",
-                [now, *[list(col) for col in zip(*outcomes, strict=True)]],
+                [
+                    now,
+                    *[
+                        pg_array(col, t)
+                        for col, t in zip(
+                            zip(*outcomes, strict=True),
+                            ("bigint", "varchar", "varchar", "uuid", "integer"),
+                            strict=True,
+                        )
+                    ],
+                ],
             )
         return
     table = connection.ops.quote_name(ScanItem._meta.db_table)
