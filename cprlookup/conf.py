@@ -19,7 +19,7 @@ SCAN_TIME = env.str("CPR_SCAN_TIME", default="02:00")
 #: 200 still spread evenly over the workers.
 SCAN_CHUNK_SIZE = env.int("CPR_SCAN_CHUNK_SIZE", default=200)
 SCAN_THREADS = env.int("CPR_SCAN_THREADS", default=8)
-SCAN_RECORD_BATCH = env.int("CPR_SCAN_RECORD_BATCH", default=25)
+SCAN_RECORD_BATCH = env.int("CPR_SCAN_RECORD_BATCH", default=50)
 
 #: An item "running" longer than this is considered abandoned (its worker died); and a job
 #: without progress for this long gets its pending items queued again.

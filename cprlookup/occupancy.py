@@ -275,9 +275,14 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         "SELECT id, unit_id, cpr_hash, cpr_encrypted, cpr_masked, name, protected, move_in, "  # noqa: S608
         f"move_out, person_id FROM {_table(CprRegistration)} WHERE {{any}}"
     )
+    # A person a registration is linked to stays linked (a deleted person sets it NULL):
+    # only CPR numbers without one are looked for among the organisation's people.
+    persons: dict[str, int] = {}
     for row in select_any(reg_sql, "unit_id", unit_ids):
         previous[row[1]][row[2]] = row
         encrypted_of[row[2]] = row[3]
+        if row[9] is not None:
+            persons[row[2]] = row[9]
 
     # Hash every CPR number once; reuse the stored ciphertext of a known registration.
     hashes: dict[str, tuple[str, str]] = {}
@@ -286,15 +291,16 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
             if r.cpr not in hashes:
                 h = crypto.search_hash(r.cpr)
                 hashes[r.cpr] = (h, encrypted_of.get(h) or crypto.encrypt(r.cpr))
-    persons: dict[str, int] = {}
+    found: dict[str, int] = {}
     for cpr_hash, pk in select_any(
         f"SELECT cpr_hash, id FROM {_table(Person)} WHERE organisation_id = %s AND {{any}} "  # noqa: S608
         "ORDER BY id",
         "cpr_hash",
-        {h for h, _e in hashes.values()},
+        {h for h, _e in hashes.values() if h not in persons},
         (organisation.pk,),
     ):
-        persons.setdefault(cpr_hash, pk)
+        found.setdefault(cpr_hash, pk)
+    persons.update(found)
 
     # Place every resident on a unit of the answer's scope: by DAR id, floor/door, the only
     # unit; a protected resident (no address from CPR) by the lease naming them.

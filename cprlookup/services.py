@@ -871,16 +871,7 @@ def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -
     with transaction.atomic():
         # Lock the items still held by this claim: the sweeper cannot hand them to another
         # worker while they are recorded, and one it already took back is left alone.
-        still_ours = set(
-            ScanItem.objects.select_for_update(of=("self",))
-            .filter(
-                pk__in=[item.pk for item, _a in batch],
-                status=ScanItemStatus.RUNNING,
-                claimed_at=token,
-            )
-            .order_by()
-            .values_list("pk", flat=True)
-        )
+        still_ours = _lock_claimed([item.pk for item, _a in batch], token)
         batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
         if not batch:
             return 0
@@ -907,18 +898,61 @@ def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -
         ]
         _set_item_outcomes(outcomes, now)
         done = sum(1 for o in outcomes if o[1] == ScanItemStatus.DONE)
-        # Lock the job row last and briefly; counters move by what this batch finished.
-        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
-        locked.done += done
-        locked.failed += len(outcomes) - done
-        locked.progress_at = now
-        fields = ["done", "failed", "progress_at"]
-        if not locked.is_finished and locked.done + locked.failed >= locked.total:
-            locked.status = ScanStatus.FAILED if locked.failed else ScanStatus.DONE
-            locked.finished_at = now
-            fields += ["status", "finished_at"]
-        locked.save(update_fields=fields)
+        # The job row last and briefly (one UPDATE): counters move by what this batch
+        # finished, and the batch that completes the count finishes the job.
+        _count_finished(job.pk, done=done, failed=len(outcomes) - done, now=now)
     return len(batch)
+
+
+def _lock_claimed(item_ids: list[int], token) -> set[int]:
+    """Lock and return those of `item_ids` still running under this claim."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ScanItem._meta.db_table)
+        with raw_cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id = ANY(%b) AND status = %s "  # noqa: S608
+                "AND claimed_at = %s FOR UPDATE",
+                [pg_array(item_ids, "bigint"), ScanItemStatus.RUNNING.value, token],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    # SQLite: the IMMEDIATE transaction already holds the database's write lock.
+    return set(
+        ScanItem.objects.filter(
+            pk__in=item_ids, status=ScanItemStatus.RUNNING, claimed_at=token
+        ).values_list("pk", flat=True)
+    )
+
+
+def _count_finished(job_id: int, *, done: int, failed: int, now) -> None:
+    """Add a batch's finished items to the job's counters in one UPDATE (no ORM round trip
+    per batch); the UPDATE that completes the count also marks the job finished."""
+    qn = connection.ops.quote_name
+    open_ = (ScanStatus.QUEUED.value, ScanStatus.RUNNING.value)
+    completes = "status IN (%s, %s) AND done + failed + %s >= total"
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(ScanJob._meta.db_table)} SET done = done + %s, "  # noqa: S608
+            "failed = failed + %s, progress_at = %s, "
+            f"status = CASE WHEN {completes} THEN "
+            "(CASE WHEN failed + %s > 0 THEN %s ELSE %s END) ELSE status END, "
+            f"finished_at = CASE WHEN {completes} THEN %s ELSE finished_at END "
+            "WHERE id = %s",
+            [
+                done,
+                failed,
+                stamp,
+                *open_,
+                done + failed,
+                failed,
+                ScanStatus.FAILED.value,
+                ScanStatus.DONE.value,
+                *open_,
+                done + failed,
+                stamp,
+                job_id,
+            ],
+        )
 
 
 def _set_item_outcomes(outcomes: list[tuple], now) -> None:

@@ -139,11 +139,15 @@ class Command(BaseCommand):
                 # statistics fresh (this PostgreSQL has autovacuum off).
                 self._vacuum()
                 sim.reset_stats()
+                cpu = _CpuMeter(bench=os.getpid(), sim=sim.process.pid, worker=worker.pid)
                 bare_s = _run_threads(threads, bodies, bare)
+                bare_cpu = cpu.per_search(len(bodies))
                 bare_searches = sim.stats()["searches"]
                 bare_rate = len(bodies) / bare_s
                 sim.reset_stats()
+                cpu = _CpuMeter(bench=os.getpid(), sim=sim.process.pid, worker=worker.pid)
                 job, scan_s, wall_s = self._scan(org, worker, log_path, timeout)
+                scan_cpu = cpu.per_search(job.total)
                 scan_rate = job.total / scan_s
                 ratios.append(scan_rate / bare_rate)
                 w(f"Gennemløb {run}:")
@@ -156,6 +160,9 @@ class Command(BaseCommand):
                     f"til færdig, {n_units / scan_s:.0f} enheder/s; ventet {wall_s:.1f} s)"
                 )
                 w(f"  forhold scanning/rå: {ratios[-1]:.2f}")
+                if bare_cpu and scan_cpu:
+                    w(f"  CPU pr. søgning, rå løkke: {bare_cpu}")
+                    w(f"  CPU pr. søgning, scanning: {scan_cpu}")
                 self._check(job, sim.stats())
         finally:
             worker.terminate()
@@ -275,3 +282,60 @@ class Command(BaseCommand):
         )
         time.sleep(3)  # let the pool start before the clock runs
         return worker, log_path
+
+
+class _CpuMeter:
+    """CPU time (user + system, from /proc on Linux) used since creation by this command, the
+    simulator, the worker with its pool processes, and PostgreSQL's processes: where a run's
+    CPU goes on a machine all of them share."""
+
+    def __init__(self, **roots: int) -> None:
+        self.roots = roots
+        self.start = self._sample()
+
+    @staticmethod
+    def _proc(pid: int) -> tuple[float, list[int], str] | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (
+            (int(fields[11]) + int(fields[12])) / ticks,
+            [int(fields[1])],
+            cmd.decode(errors="replace"),
+        )
+
+    def _sample(self) -> dict[str, dict[int, float]] | None:
+        if not Path("/proc/self/stat").exists():
+            return None
+        procs = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (info := self._proc(int(entry.name))) is not None:
+                procs[int(entry.name)] = info
+        out: dict[str, dict[int, float]] = {name: {} for name in (*self.roots, "postgres")}
+        for pid, (cpu, (ppid,), cmd) in procs.items():
+            for name, root in self.roots.items():
+                if pid == root or (name == "worker" and ppid == root):
+                    out[name][pid] = cpu
+            if cmd.startswith("postgres"):
+                out["postgres"][pid] = cpu
+        return out
+
+    def per_search(self, searches: int) -> str:
+        end = self._sample()
+        if self.start is None or end is None or not searches:
+            return ""
+        parts = []
+        for name, label in (
+            ("bench", "benchmark"),
+            ("worker", "worker"),
+            ("sim", "simulator"),
+            ("postgres", "PostgreSQL"),
+        ):
+            used = sum(cpu - self.start[name].get(pid, 0.0) for pid, cpu in end[name].items())
+            if 1000 * used / searches >= 0.005:
+                parts.append(f"{label} {1000 * used / searches:.2f} ms")
+        return ", ".join(parts)
