@@ -12,12 +12,13 @@ SEARCH_PRICE = Decimal(env.str("CPR_SEARCH_PRICE", default="0.05"))
 #: Local time (Europe/Copenhagen) of the nightly scan, "HH:MM".
 SCAN_TIME = env.str("CPR_SCAN_TIME", default="02:00")
 
-#: Entrances per worker task; each task runs its searches on SCAN_THREADS threads and
-#: records the answers in batches of at least SCAN_RECORD_BATCH (larger when recording is
-#: slower than searching) while the next searches run. Big chunks keep the threads busy
-#: (a chunk's last batch is recorded with no search running); 8177 stairwells in chunks of
-#: 200 still spread evenly over the workers.
-SCAN_CHUNK_SIZE = env.int("CPR_SCAN_CHUNK_SIZE", default=200)
+#: Entrances per worker task (the last chunks of a run smaller, see services._chunked);
+#: each task runs its searches on SCAN_THREADS threads and records the answers in batches
+#: of at least SCAN_RECORD_BATCH (larger when recording is slower than searching) while the
+#: next searches run. Big chunks keep the threads busy: a chunk's end, with its threads
+#: falling idle one by one and the next task's set-up, cost about 5 % of a scan at 200
+#: stairwells a chunk (cpr_bench).
+SCAN_CHUNK_SIZE = env.int("CPR_SCAN_CHUNK_SIZE", default=2000)
 SCAN_THREADS = env.int("CPR_SCAN_THREADS", default=8)
 SCAN_RECORD_BATCH = env.int("CPR_SCAN_RECORD_BATCH", default=50)
 

@@ -682,14 +682,21 @@ def scan_pending_chunks(*, job: ScanJob) -> list[list[int]]:
 
 
 def _chunked(ids: list[int]) -> list[list[int]]:
-    """SCAN_CHUNK_SIZE ids per chunk, the last 2 x SCAN_CHUNK_SIZE in quarter-size chunks:
-    the workers run out of work at about the same time instead of one of them searching a
-    whole last chunk alone while the others idle."""
+    """Chunks of SCAN_CHUNK_SIZE ids, tapering towards the end: no chunk takes more than
+    half of what is left (down to 2 x SCAN_THREADS), so the workers run out of work at
+    about the same time instead of one searching a whole last chunk alone while the others
+    idle. Big chunks matter: each chunk ends with its threads falling idle one by one and
+    the next task's set-up, several per cent of a scan at 200 stairwells a chunk."""
     size = max(1, conf.SCAN_CHUNK_SIZE)
-    small = max(1, size // 4)
-    head = max(0, len(ids) - 2 * size)
-    chunks = [ids[i : min(i + size, head)] for i in range(0, head, size)]
-    return chunks + [ids[i : i + small] for i in range(head, len(ids), small)]
+    smallest = max(1, min(size, 2 * conf.SCAN_THREADS))
+    chunks, start = [], 0
+    while start < len(ids):
+        left, step = len(ids) - start, size
+        while step > smallest and left < 2 * step:
+            step = max(smallest, step // 2)
+        chunks.append(ids[start : start + step])
+        start += step
+    return chunks
 
 
 def refresh_job_counts(job: ScanJob) -> ScanJob:

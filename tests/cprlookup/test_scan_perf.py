@@ -89,12 +89,19 @@ def test_recording_a_batch_takes_the_same_statements_whatever_its_size(
 
 
 def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
-    """The last items go out in quarter-size chunks, so the workers finish together."""
-    monkeypatch.setattr("cprlookup.conf.SCAN_CHUNK_SIZE", 200)
+    """Big chunks, tapering at the end: no chunk takes more than half of what is left (down
+    to 2 x SCAN_THREADS), so the workers finish together."""
+    monkeypatch.setattr("cprlookup.conf.SCAN_CHUNK_SIZE", 2000)
+    monkeypatch.setattr("cprlookup.conf.SCAN_THREADS", 8)
     ids = list(range(1, 8178))
     chunks = services._chunked(ids)
     assert [i for chunk in chunks for i in chunk] == ids
-    # 8177 - 2 x 200 = 7777 in chunks of 200 (the last one short), then 400 in 8 x 50.
-    assert [len(c) for c in chunks] == [200] * 38 + [177] + [50] * 8
+    assert [len(c) for c in chunks] == [
+        2000, 2000, 2000, 1000, 500, 250, 125, 125, 62, 31, 31, 16, 16, 16, 5
+    ]  # fmt: skip
+    left = len(ids)
+    for chunk in chunks:
+        assert len(chunk) <= max(16, left // 2) or len(chunk) == 2000
+        left -= len(chunk)
     assert services._chunked(ids[:7]) == [ids[:7]]
     assert services._chunked([]) == []
