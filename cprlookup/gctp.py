@@ -620,7 +620,12 @@ class GctpClient:
 
     def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
-        if conn is not None and conn.sock is not None and _dropped(conn.sock):
+        if (
+            conn is not None
+            and conn.sock is not None
+            and time.monotonic() - getattr(self._local, "used_at", 0.0) > _IDLE_CHECK_SECONDS
+            and _dropped(conn.sock)
+        ):
             conn.close()  # the server closed the idle keep-alive connection
         if conn is None:
             host, port = self._url.hostname, self._url.port
@@ -642,6 +647,7 @@ class GctpClient:
             conn.request("POST", self._path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
+            self._local.used_at = time.monotonic()
         except TimeoutError:
             self.close()
             raise _Transient("timeout") from None
@@ -672,6 +678,12 @@ class _TlsConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         super().connect()
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+# A keep-alive connection used within this many seconds is reused without first asking the
+# kernel whether the server closed it (a system call per search in a busy scan); should the
+# server have closed it anyway, the send fails and the search is retried on a new one.
+_IDLE_CHECK_SECONDS = 1.0
 
 
 def _dropped(sock) -> bool:
