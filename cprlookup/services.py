@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from tenancy.choices import OrganisationKind
 from tenancy.errors import DomainError
-from tenancy.models import Entrance, Organisation, Unit, normalise_search
+from tenancy.models import Building, Entrance, Organisation, Property, Unit, normalise_search
 from tenancy.selectors import organisation_ids_for, role_for
 from tenancy.validators import (
     validate_door,
@@ -724,6 +724,7 @@ class _Item:
     pk: int
     entrance_id: int
     target: Target
+    token: object = None  # the claim (claimed_at) this worker holds the item by
 
 
 def _claim(item_ids: list[int]) -> tuple[object, list[_Item]]:
@@ -731,6 +732,51 @@ def _claim(item_ids: list[int]) -> tuple[object, list[_Item]]:
     worker are skipped, so a duplicated or redelivered message does no harm. Returns the
     claim token and the items with what their search needs (read as tuples, one query)."""
     token = timezone.now()
+    if connection.vendor == "postgresql":
+        rows = _claim_pg(item_ids, token)
+    else:
+        rows = _claim_orm(item_ids, token)
+    items = []
+    for pk, entrance_id, dar_id, street, number, postcode, city, cvr in rows:
+        if dar_id is not None and not isinstance(dar_id, uuid.UUID):
+            dar_id = uuid.UUID(str(dar_id))
+        entrance = Entrance(pk=entrance_id, dar_id=dar_id, street_name=street, house_number=number)
+        entrance.postcode, entrance.city = postcode, city
+        items.append(
+            _Item(pk=pk, entrance_id=entrance_id, target=_scan_target(entrance, cvr), token=token)
+        )
+    return token, items
+
+
+def _claim_pg(item_ids: list[int], token) -> list[tuple]:
+    """Claim and read in one statement: a chunk of 2000 took 100-200 ms through the ORM
+    (a 2000-value IN list compiled in Python, three queries), with every search thread of
+    the worker idle meanwhile."""
+    qn = connection.ops.quote_name
+    item, entrance, building, prop, org = (
+        qn(m._meta.db_table) for m in (ScanItem, Entrance, Building, Property, Organisation)
+    )
+    with raw_cursor() as cursor:
+        cursor.execute(
+            f"WITH c AS (SELECT id FROM {item} WHERE id = ANY(%b) AND status = %s "  # noqa: S608
+            "FOR UPDATE SKIP LOCKED) "
+            f"UPDATE {item} AS s SET status = %s, claimed_at = %s "
+            f"FROM c, {entrance} e, {building} b, {prop} p, {org} o "
+            "WHERE s.id = c.id AND e.id = s.entrance_id AND b.id = e.building_id "
+            "AND p.id = b.property_id AND o.id = p.organisation_id "
+            "RETURNING s.id, s.entrance_id, e.dar_id, e.street_name, e.house_number, "
+            "e.postcode, e.city, o.cvr",
+            [
+                pg_array(item_ids, "bigint"),
+                ScanItemStatus.PENDING.value,
+                ScanItemStatus.RUNNING.value,
+                token,
+            ],
+        )
+        return sorted(cursor.fetchall())
+
+
+def _claim_orm(item_ids: list[int], token) -> list[tuple]:
     with transaction.atomic():
         claimed_ids = list(
             # order_by(): the default ordering joins the job row, which must not be locked.
@@ -755,12 +801,7 @@ def _claim(item_ids: list[int]) -> tuple[object, list[_Item]]:
         "entrance__city",
         "entrance__building__property__organisation__cvr",
     )
-    items = []
-    for pk, entrance_id, dar_id, street, number, postcode, city, cvr in rows:
-        entrance = Entrance(pk=entrance_id, dar_id=dar_id, street_name=street, house_number=number)
-        entrance.postcode, entrance.city = postcode, city
-        items.append(_Item(pk=pk, entrance_id=entrance_id, target=_scan_target(entrance, cvr)))
-    return token, items
+    return list(rows)
 
 
 def _scan_target(entrance: Entrance, cvr: str = "") -> Target:
@@ -778,7 +819,8 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
     """Look up a chunk of a scan's entrances, SCAN_THREADS searches at a time, recording
     the answers while the next searches run.
 
-    The searches are all handed to the thread pool at once; this thread records whatever
+    The chunk's items are claimed a slice at a time and handed to the thread pool so that
+    about 2 x SCAN_THREADS searches are waiting or running; this thread records whatever
     has come back (at least `record_every`, default SCAN_RECORD_BATCH, or the rest) in one
     transaction together with its items' new status, then collects what finished
     meanwhile. So the HTTP threads never wait for the database, and the batches grow by
@@ -793,38 +835,60 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
     job = ScanJob.objects.select_related("organisation").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return 0
-    token, items = _claim(item_ids)
+    threads = max(1, min(conf.SCAN_THREADS, len(item_ids)))
+    # The chunk is claimed a slice at a time as the threads need work: claiming 2000 items
+    # at once kept every thread idle for a tenth of a second at each chunk's start.
+    todo = list(item_ids)
+    step = 4 * threads
+
+    def claim_slice() -> list[_Item]:
+        nonlocal todo
+        part, todo = todo[:step], todo[step:]
+        return _claim(part)[1]
+
+    items: list[_Item] = []
+    while todo and not items:
+        items = claim_slice()
     if not items:
         return 0
     problem = eligibility_error(job.organisation)
     if problem:
-        # Registration withdrawn mid-run: fail visibly, search nothing.
-        _finish_items(job, token, [(item, None, problem) for item in items])
+        # Registration withdrawn mid-run: fail the whole chunk visibly, search nothing.
+        while todo:
+            items += claim_slice()
+        _finish_items(job, [(item, None, problem) for item in items])
         return len(items)
     client, pool = _scan_resources()
     batch_min = max(1, record_every or conf.SCAN_RECORD_BATCH)
     recorded = 0
     ready: list[tuple[_Item, Answer]] = []
-    threads = max(1, min(conf.SCAN_THREADS, len(items)))
     # Finished searches arrive on a queue (O(1) each; concurrent.futures.wait would watch
     # every outstanding future again for each one that finishes).
     finished: queue.SimpleQueue = queue.SimpleQueue()
     futures = []
-    for item in items:
-        future = pool.submit(search, client, item.target)
-        future.add_done_callback(lambda f, item=item: finished.put((item, f)))
-        futures.append(future)
-    outstanding = len(futures)
+
+    def submit(more: list[_Item]) -> int:
+        for item in more:
+            future = pool.submit(search, client, item.target)
+            future.add_done_callback(lambda f, item=item: finished.put((item, f)))
+            futures.append(future)
+        return len(more)
+
+    outstanding = submit(items)
     try:
-        while outstanding:
+        while outstanding or todo:
+            while todo and outstanding < 2 * threads:
+                outstanding += submit(claim_slice())
+            if not outstanding:
+                break  # the rest of the chunk was done or taken by someone else
             got = [finished.get()]
             while not finished.empty():  # and whatever else came back meanwhile
                 got.append(finished.get())
             outstanding -= len(got)
             ready.extend((item, future.result()) for item, future in got)
-            draining = record_every is None and outstanding < threads
+            draining = record_every is None and not todo and outstanding < threads
             if len(ready) >= batch_min or not outstanding or (draining and ready):
-                recorded += _record_scan_batch(job, token, ready)
+                recorded += _record_scan_batch(job, ready)
                 ready = []
     finally:
         # Recording failed: the searches not started yet are not needed (the items stay
@@ -832,7 +896,7 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
         for future in futures:
             future.cancel()
     if ready:
-        recorded += _record_scan_batch(job, token, ready)
+        recorded += _record_scan_batch(job, ready)
     return recorded
 
 
@@ -872,13 +936,18 @@ def _scan_resources() -> tuple[GctpClient, ThreadPoolExecutor]:
         return _scan_shared["client"], _scan_shared["pool"]
 
 
-def _record_scan_batch(job: ScanJob, token, batch: list[tuple[_Item, Answer]]) -> int:
+def _record_scan_batch(job: ScanJob, batch: list[tuple[_Item, Answer]]) -> int:
     """Record one batch of a scan in one transaction: the answers (log, residents, ledger,
     occupancy), the items' outcome and the job's counters."""
     with transaction.atomic():
         # Lock the items still held by this claim: the sweeper cannot hand them to another
         # worker while they are recorded, and one it already took back is left alone.
-        still_ours = _lock_claimed([item.pk for item, _a in batch], token)
+        by_claim: dict[object, list[int]] = {}
+        for item, _a in batch:
+            by_claim.setdefault(item.token, []).append(item.pk)
+        still_ours: set[int] = set()
+        for token, ids in by_claim.items():
+            still_ours |= _lock_claimed(ids, token)
         batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
         if not batch:
             return 0
@@ -1002,12 +1071,12 @@ def _set_item_outcomes(outcomes: list[tuple], now) -> None:
         )
 
 
-def _finish_items(job: ScanJob, token, failures) -> None:
+def _finish_items(job: ScanJob, failures) -> None:
     with transaction.atomic():
         locked = ScanJob.objects.select_for_update().get(pk=job.pk)
         for item, _answer, message in failures:
             ScanItem.objects.filter(
-                pk=item.pk, status=ScanItemStatus.RUNNING, claimed_at=token
+                pk=item.pk, status=ScanItemStatus.RUNNING, claimed_at=item.token
             ).update(status=ScanItemStatus.FAILED, finished_at=timezone.now(), error=message[:300])
         refresh_job_counts(locked)
 

@@ -1,6 +1,8 @@
 """Scans record set-based: the number of SQL statements to record a batch does not grow with
 the number of stairwells or residents in it (no per-row INSERT/UPDATE, no N+1)."""
 
+from concurrent.futures import Future
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -105,3 +107,43 @@ def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
         left -= len(chunk)
     assert services._chunked(ids[:7]) == [ids[:7]]
     assert services._chunked([]) == []
+
+
+def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
+    db, gctp_settings, monkeypatch, settings
+):
+    """The chunk is claimed a few stairwells at a time (4 x threads); however fast the
+    answers come back, the task goes on until its whole chunk is done."""
+    monkeypatch.setattr("cprlookup.conf.SCAN_THREADS", 2)
+    claims = []
+    original = services._claim
+
+    def counting_claim(ids):
+        claims.append(len(ids))
+        return original(ids)
+
+    monkeypatch.setattr(services, "_claim", counting_claim)
+
+    class InlinePool:
+        """Every search has finished by the time it is handed over: the worst case for a
+        loop that must not stop while part of its chunk is still unclaimed."""
+
+        def submit(self, fn, *args):
+            future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    client = services._scan_resources()[0]
+    monkeypatch.setattr(services, "_scan_resources", lambda: (client, InlinePool()))
+    p = make_portfolio(entrances=30, units_per_entrance=1)
+    gctp_settings.load(register(p.organisation, people=_people(p, 1)))
+    job = services.scan_start(organisation=p.organisation, user=p.admin)
+    chunk = [pk for part in services.scan_pending_chunks(job=job) for pk in part]
+    assert len(chunk) > 8
+    assert services.scan_chunk_process(job_id=job.pk, item_ids=chunk) == len(chunk)
+    assert not job.items.exclude(status=ScanItemStatus.DONE).exists()
+    assert max(claims) == 8
+    assert sum(claims) == len(chunk)
+    job.refresh_from_db()
+    assert job.is_finished
+    assert job.done == len(chunk)
