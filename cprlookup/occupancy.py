@@ -284,23 +284,29 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         if row[9] is not None:
             persons[row[2]] = row[9]
 
-    # Hash every CPR number once; reuse the stored ciphertext of a known registration.
-    hashes: dict[str, tuple[str, str]] = {}
+    # Hash every CPR number once. Encrypt only a number neither a registration of these
+    # units nor a person of the organisation already holds encrypted (Fernet per resident
+    # was most of a first scan's CPU; a ciphertext decrypts the same wherever it is kept).
+    plain: dict[str, str] = {}
     for a, _lk in ok:
         for r in a.residents:
-            if r.cpr not in hashes:
-                h = crypto.search_hash(r.cpr)
-                hashes[r.cpr] = (h, encrypted_of.get(h) or crypto.encrypt(r.cpr))
+            if r.cpr not in plain:
+                plain[r.cpr] = crypto.search_hash(r.cpr)
     found: dict[str, int] = {}
-    for cpr_hash, pk in select_any(
-        f"SELECT cpr_hash, id FROM {_table(Person)} WHERE organisation_id = %s AND {{any}} "  # noqa: S608
-        "ORDER BY id",
+    for cpr_hash, pk, encrypted in select_any(
+        f"SELECT cpr_hash, id, cpr_encrypted FROM {_table(Person)} "  # noqa: S608
+        "WHERE organisation_id = %s AND {any} ORDER BY id",
         "cpr_hash",
-        {h for h, _e in hashes.values() if h not in persons},
+        {h for h in plain.values() if h not in persons},
         (organisation.pk,),
     ):
         found.setdefault(cpr_hash, pk)
+        if encrypted:
+            encrypted_of.setdefault(cpr_hash, encrypted)
     persons.update(found)
+    hashes: dict[str, tuple[str, str]] = {
+        cpr: (h, encrypted_of.get(h) or crypto.encrypt(cpr)) for cpr, h in plain.items()
+    }
 
     # Place every resident on a unit of the answer's scope: by DAR id, floor/door, the only
     # unit; a protected resident (no address from CPR) by the lease naming them.
