@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from .models import (
     CprCharge,
     CprLookup,
     CprLookupResident,
+    CprRegistration,
     LookupOutcome,
     LookupSource,
     LookupTarget,
@@ -51,6 +52,7 @@ from .models import (
     ScanJob,
     ScanSetting,
     ScanStatus,
+    UnitOccupancy,
 )
 from .occupancy import apply_answers, bulk_insert, pg_array, raw_cursor
 
@@ -890,6 +892,7 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
             if len(ready) >= batch_min or not outstanding or (draining and ready):
                 recorded += _record_scan_batch(job, ready)
                 ready = []
+                _statistics_grown(job.pk)
     finally:
         # Recording failed: the searches not started yet are not needed (the items stay
         # claimed; the sweeper hands them out again). Started ones finish on their own.
@@ -979,6 +982,50 @@ def _record_scan_batch(job: ScanJob, batch: list[tuple[_Item, Answer]]) -> int:
     done = sum(1 for o in outcomes if o[1] == ScanItemStatus.DONE)
     _count_finished(job.pk, done=done, failed=len(outcomes) - done, now=now)
     return len(batch)
+
+
+# Jobs whose tables this process has found with usable planner statistics.
+_stats_checked: set[int] = set()
+_YOUNG_ROWS = 1000
+
+
+def _statistics_grown(job_id: int) -> None:
+    """Refresh PostgreSQL's statistics once when a scan fills tables that were (nearly)
+    empty when last analysed: an organisation's first scan.
+
+    Plans made while a table is tiny choose sequential scans, and they stay cached in the
+    workers' connections while the table grows: the foreign-key checks on every resident,
+    charge and item row against the lookup table, and our own prepared statements on
+    registrations and occupancy. A first scan of 65,000 units read the lookup table a
+    billion times that way (with autovacuum on, as by default, its automatic ANALYZE
+    does this too, but only once a minute). ANALYZE also invalidates those cached plans."""
+    if connection.vendor != "postgresql" or job_id in _stats_checked:
+        return
+    tables = [
+        m._meta.db_table for m in (CprLookup, CprLookupResident, CprRegistration, UnitOccupancy)
+    ]
+    with raw_cursor() as cursor:
+        cursor.execute(
+            "SELECT min(greatest(c.reltuples, 0)) FROM pg_class c WHERE c.oid = ANY(%b::regclass[])",
+            [pg_array(tables, "text")],
+        )
+        analysed = cursor.fetchone()[0] or 0
+        if analysed >= _YOUNG_ROWS:
+            _stats_checked.add(job_id)
+            return
+        cursor.execute(
+            f"SELECT done + failed FROM {connection.ops.quote_name(ScanJob._meta.db_table)} "  # noqa: S608
+            "WHERE id = %s",
+            [job_id],
+        )
+        row = cursor.fetchone()
+        if row is None or row[0] < _YOUNG_ROWS:
+            return
+        _stats_checked.add(job_id)
+        try:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        except DatabaseError:
+            logger.warning("CPR scan %s: could not refresh table statistics", job_id)
 
 
 def _lock_claimed(item_ids: list[int], token) -> set[int]:

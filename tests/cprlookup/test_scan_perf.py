@@ -23,18 +23,10 @@ def _people(p, per_unit):
     ]
 
 
-def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
-    from cprlookup import occupancy
+def _recording_cursor(original, statements: list):
+    """A raw_cursor replacement that records every statement it sends."""
 
-    p = make_portfolio(entrances=entrances, units_per_entrance=3)
-    gctp_settings.load(register(p.organisation, people=_people(p, per_unit)))
-    job = services.scan_start(organisation=p.organisation, user=p.admin)
-    (chunk,) = services.scan_pending_chunks(job=job)
-    # Count every statement, also those sent past Django's cursor on PostgreSQL.
-    raw = []
-    original = occupancy.raw_cursor
-
-    class CountingCursor:
+    class RecordingCursor:
         def __init__(self):
             self.cursor = original()
 
@@ -45,20 +37,35 @@ def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
             self.cursor.close()
 
         def execute(self, query, params=None, **kw):
-            raw.append(query)
+            statements.append(query)
             return self.cursor.execute(query, params, **kw)
 
         def copy(self, statement, *args, **kw):
-            raw.append(statement)
+            statements.append(statement)
             return self.cursor.copy(statement, *args, **kw)
 
         def fetchall(self):
             return self.cursor.fetchall()
 
+        def fetchone(self):
+            return self.cursor.fetchone()
+
         def close(self):
             self.cursor.close()
 
-    counting_cursor = CountingCursor
+    return RecordingCursor
+
+
+def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
+    from cprlookup import occupancy
+
+    p = make_portfolio(entrances=entrances, units_per_entrance=3)
+    gctp_settings.load(register(p.organisation, people=_people(p, per_unit)))
+    job = services.scan_start(organisation=p.organisation, user=p.admin)
+    (chunk,) = services.scan_pending_chunks(job=job)
+    # Count every statement, also those sent past Django's cursor on PostgreSQL.
+    raw = []
+    counting_cursor = _recording_cursor(occupancy.raw_cursor, raw)
 
     monkeypatch.setattr(occupancy, "raw_cursor", counting_cursor)
     monkeypatch.setattr("cprlookup.services.raw_cursor", counting_cursor)
@@ -147,3 +154,33 @@ def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
     job.refresh_from_db()
     assert job.is_finished
     assert job.done == len(chunk)
+
+
+def test_first_scan_refreshes_planner_statistics_once(db, gctp_settings, monkeypatch):
+    """PostgreSQL: when a scan fills lookup tables last analysed (nearly) empty, the worker
+    runs ANALYZE once, so cached plans stop scanning the growing tables sequentially."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    from cprlookup import occupancy
+
+    monkeypatch.setattr(services, "_stats_checked", set())
+    statements = []
+    spying_cursor = _recording_cursor(occupancy.raw_cursor, statements)
+    monkeypatch.setattr(services, "raw_cursor", spying_cursor)
+    p = make_portfolio(entrances=4, units_per_entrance=1)
+    gctp_settings.load(register(p.organisation, people=_people(p, 1)))
+    job = services.scan_start(organisation=p.organisation, user=p.admin)
+    chunk = [pk for part in services.scan_pending_chunks(job=job) for pk in part]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(greatest(reltuples, 0)) FROM pg_class WHERE relname = ANY(%s)",
+            [["cprlookup_cprlookup", "cprlookup_cprlookupresident"]],
+        )
+        analysed = int(cursor.fetchone()[0] or 0)
+    monkeypatch.setattr(services, "_YOUNG_ROWS", analysed + 2)
+    services.scan_chunk_process(job_id=job.pk, item_ids=chunk, record_every=2)
+    analyses = [str(q) for q in statements if str(q).startswith("ANALYZE")]
+    assert len(analyses) == 1
+    assert "cprlookup_cprlookup" in analyses[0]
+    services._statistics_grown(job.pk)
+    assert len([q for q in statements if str(q).startswith("ANALYZE")]) == 1
