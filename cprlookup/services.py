@@ -892,7 +892,7 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
             if len(ready) >= batch_min or not outstanding or (draining and ready):
                 recorded += _record_scan_batch(job, ready)
                 ready = []
-                _statistics_grown(job.pk)
+                _statistics_grown(job)
     finally:
         # Recording failed: the searches not started yet are not needed (the items stay
         # claimed; the sweeper hands them out again). Started ones finish on their own.
@@ -989,7 +989,7 @@ _stats_checked: set[int] = set()
 _YOUNG_ROWS = 1000
 
 
-def _statistics_grown(job_id: int) -> None:
+def _statistics_grown(job: ScanJob) -> None:
     """Refresh PostgreSQL's statistics once when a scan fills tables that were (nearly)
     empty when last analysed: an organisation's first scan.
 
@@ -999,7 +999,11 @@ def _statistics_grown(job_id: int) -> None:
     registrations and occupancy. A first scan of 65,000 units read the lookup table a
     billion times that way (with autovacuum on, as by default, its automatic ANALYZE
     does this too, but only once a minute). ANALYZE also invalidates those cached plans."""
+    job_id = job.pk
     if connection.vendor != "postgresql" or job_id in _stats_checked:
+        return
+    if job.total < _YOUNG_ROWS:
+        _stats_checked.add(job_id)  # too small a scan to outgrow a plan
         return
     tables = [
         m._meta.db_table for m in (CprLookup, CprLookupResident, CprRegistration, UnitOccupancy)

@@ -177,10 +177,12 @@ def test_first_scan_refreshes_planner_statistics_once(db, gctp_settings, monkeyp
             [["cprlookup_cprlookup", "cprlookup_cprlookupresident"]],
         )
         analysed = int(cursor.fetchone()[0] or 0)
+    if analysed + 2 > job.total:
+        pytest.skip("the tables were analysed with more rows than this scan has (--reuse-db)")
     monkeypatch.setattr(services, "_YOUNG_ROWS", analysed + 2)
     services.scan_chunk_process(job_id=job.pk, item_ids=chunk, record_every=2)
     analyses = [str(q) for q in statements if str(q).startswith("ANALYZE")]
     assert len(analyses) == 1
     assert "cprlookup_cprlookup" in analyses[0]
-    services._statistics_grown(job.pk)
+    services._statistics_grown(job)
     assert len([q for q in statements if str(q).startswith("ANALYZE")]) == 1

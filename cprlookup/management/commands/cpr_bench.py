@@ -294,7 +294,8 @@ class _CpuMeter:
         self.start = self._sample()
 
     @staticmethod
-    def _proc(pid: int) -> tuple[float, list[int], str] | None:
+    def _proc(pid: int) -> tuple[float, int, str] | None:
+        """(CPU seconds, parent pid, command line) of a process, or None if it is gone."""
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -304,7 +305,7 @@ class _CpuMeter:
         ticks = os.sysconf("SC_CLK_TCK")
         return (
             (int(fields[11]) + int(fields[12])) / ticks,
-            [int(fields[1])],
+            int(fields[1]),
             cmd.decode(errors="replace"),
         )
 
@@ -316,7 +317,7 @@ class _CpuMeter:
             if entry.name.isdigit() and (info := self._proc(int(entry.name))) is not None:
                 procs[int(entry.name)] = info
         out: dict[str, dict[int, float]] = {name: {} for name in (*self.roots, "postgres")}
-        for pid, (cpu, (ppid,), cmd) in procs.items():
+        for pid, (cpu, ppid, cmd) in procs.items():
             for name, root in self.roots.items():
                 if pid == root or (name == "worker" and ppid == root):
                     out[name][pid] = cpu
