@@ -10,11 +10,13 @@ only through the logged reveal action for CPR officers).
 
 from decimal import Decimal
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -29,7 +31,14 @@ from gdpr.services import cpr_reveal
 
 from . import selectors, services
 from .choices import HeatingForm, HolderType, LettingCode, UtilityPayment
-from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
+from .filters import (
+    EntranceFilter,
+    LeaseFilter,
+    PersonFilter,
+    PropertyFilter,
+    UnitFilter,
+    full_cpr,
+)
 from .models import (
     Building,
     Department,
@@ -492,8 +501,40 @@ class ApiPersonFilter(PersonFilter):
     number here, so the API cannot be used to find out where a named protected person
     lives (their leases carry the address)."""
 
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=gettext_lazy("Del af et navn (CPR-nummer: POST /api/people/search/)"),
+    )
+    cpr_ref = None  # the browser list's URL form of a CPR number; not for other systems
+
+    class Meta(PersonFilter.Meta):
+        fields = ["q", "protected"]
+
     def filter_q(self, queryset, name, value):
         return super().filter_q(queryset, name, value).exclude(protected=True)
+
+
+class PersonSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Del af et navn, eller et helt CPR-nummer (DDMMÅÅ-SSSS eller 10 cifre).",
+    )
+    protected = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PersonPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PersonSerializer(many=True)
+
+
+CPR_IN_URL = gettext_lazy(
+    "Et CPR-nummer må ikke stå i en URL (den havner i adgangslogge). "
+    "Søg med POST /api/people/search/ i stedet."
+)
 
 
 class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -510,6 +551,33 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.person_list(user=self.request.user).order_by("pk")
+
+    @extend_schema(
+        description="Filtrér på navn med `q`. Et helt CPR-nummer afvises her (400), da en "
+        "URL havner i adgangslogge: søg på CPR-nummer med `POST /api/people/search/`."
+    )
+    def list(self, request, *args, **kwargs):
+        if full_cpr(request.query_params.get("q")):
+            raise serializers.ValidationError({"q": [CPR_IN_URL]})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Søg personer på navn eller CPR-nummer (i forespørgslens krop)",
+        request=PersonSearchSerializer,
+        responses={200: PersonPageSerializer},
+        parameters=[OpenApiParameter("page", int, description="Sidenummer")],
+    )
+    @action(detail=False, methods=["post"], url_path="search")
+    def search(self, request):
+        """As the list with `q`, but the search text travels in the body, so a CPR number
+        stays out of URLs and access logs. Paged like the list (`?page=`)."""
+        data = _valid(PersonSearchSerializer, request)
+        params = {k: v for k, v in data.items() if v not in (None, "")}
+        filterset = ApiPersonFilter(params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs.order_by("pk"))
+        return self.get_paginated_response(PersonSerializer(page, many=True).data)
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):

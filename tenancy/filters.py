@@ -2,6 +2,7 @@
 three never disagree about what "the filtered set" is."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -78,21 +79,41 @@ class UnitFilter(django_filters.FilterSet):
         return queryset.filter(Q(search_text=text) | Q(search_text__startswith=text + " "))
 
 
+def full_cpr(value: str | None) -> str:
+    """The 10 digits when `value` is a whole CPR number (as typed: with dash or spaces),
+    else ''."""
+    digits = normalise_cpr(value or "")
+    return digits if digits.isdigit() and len(digits) == 10 else ""
+
+
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Navn eller CPR-nummer"))
     protected = django_filters.BooleanFilter(label=_("Beskyttet"))
+    # The keyed hash of a CPR number (what Person.cpr_hash holds): the browser list puts this
+    # in its URL instead of the number, so the number stays out of access logs, browser
+    # history and Referer headers; it cannot be turned back into the number without the
+    # server's key.
+    cpr_ref = django_filters.CharFilter(
+        method="filter_cpr_ref", widget=forms.HiddenInput, label=_("CPR-nummer")
+    )
 
     class Meta:
         model = Person
-        fields = ["q", "protected"]
+        fields = ["q", "protected", "cpr_ref"]
 
     def filter_q(self, queryset, name, value):
         """A full CPR number is matched through the keyed hash (never stored in clear);
         anything else is a name search."""
-        digits = normalise_cpr(value)
-        if digits.isdigit() and len(digits) == 10:
+        digits = full_cpr(value)
+        if digits:
             return queryset.filter(cpr_hash=search_hash(digits))
         return queryset.filter(name__icontains=value.strip())
+
+    def filter_cpr_ref(self, queryset, name, value):
+        value = value.strip().lower()
+        if len(value) != 64 or not all(c in "0123456789abcdef" for c in value):
+            return queryset.none()
+        return queryset.filter(cpr_hash=value)
 
 
 class LeaseFilter(django_filters.FilterSet):

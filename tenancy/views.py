@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,8 +25,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .choices import LeaseStatus
+from .crypto import search_hash
 from .errors import DomainError, TenantChangeError
-from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
+from .filters import (
+    EntranceFilter,
+    LeaseFilter,
+    PersonFilter,
+    PropertyFilter,
+    UnitFilter,
+    full_cpr,
+)
 from .forms import CprRevealForm, LeaseCreateForm, LeaseEditForm, LeaseEndForm, LeaseRentForm
 from .history import history_for
 from .scope import current_organisation
@@ -159,6 +167,7 @@ class ListConfig:
     sorts: dict  # whitelisted sort key -> model fields
     default_sort: str
     template: str
+    post_filters: bool = False  # the filter form posts (the people list: CPR numbers)
 
 
 LISTS = {
@@ -212,6 +221,7 @@ LISTS = {
         {"navn": ("name",), "foedselsdato": ("birth_date",)},
         "navn",
         "tenancy/person_list.html",
+        post_filters=True,
     ),
     "leases": ListConfig(
         "leases",
@@ -297,7 +307,7 @@ def _ordering(config: ListConfig, requested: str) -> tuple[str, list[str]]:
 
 # Filters by id that links from detail pages set (a property's units, a person's leases):
 # carried as hidden inputs, not typed by hand.
-LINK_FILTERS = {"department", "property", "entrance", "unit", "person"}
+LINK_FILTERS = {"department", "property", "entrance", "unit", "person", "cpr_ref"}
 
 
 def _link_scope(request, filterset) -> str:
@@ -317,10 +327,43 @@ def _link_scope(request, filterset) -> str:
             obj = _scoped(request, selector).filter(pk=data[name]).first()
             if obj is not None:
                 notes.append(f"{label}: {obj}")
+    if data.get("cpr_ref"):
+        person = _people(request).filter(cpr_hash=data["cpr_ref"].lower()).first()
+        notes.append(_("CPR-nummer: %s") % (person.cpr_masked if person else "–"))
     return " · ".join(notes)
 
 
+def _cpr_out_of_url(request, config: ListConfig):
+    """The people list's filter form posts; its values come back as a GET URL with a whole
+    CPR number replaced by its keyed hash (`cpr_ref`), so the number never stands in a URL:
+    not in access logs, browser history or Referer headers. A GET with a CPR number in `q`
+    (a typed or old URL) is sent on the same way. None when there is nothing to move."""
+    if not config.post_filters:
+        return None
+    source = request.POST if request.method == "POST" else request.GET
+    digits = full_cpr(source.get("q"))
+    if request.method != "POST" and not digits:
+        return None
+    params = QueryDict(mutable=True)
+    for key, values in source.lists():
+        if key in {"csrfmiddlewaretoken", "page"}:
+            continue
+        kept = [v for v in values if v.strip()]
+        if kept:
+            params.setlist(key, kept)
+    if params.get("q"):
+        params.pop("cpr_ref", None)  # a new search replaces the CPR number searched before
+    if digits:
+        params.pop("q")
+        params["cpr_ref"] = search_hash(digits)
+    query = params.urlencode()
+    return redirect(f"{request.path}?{query}" if query else request.path, permanent=False)
+
+
 def _list(request, config: ListConfig):
+    moved = _cpr_out_of_url(request, config)
+    if moved is not None:
+        return moved
     queryset = _scoped(request, config.selector)
     filterset = config.filterset(request.GET or None, queryset=queryset, request=request)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
@@ -348,6 +391,7 @@ def _list(request, config: ListConfig):
             "link_filters": LINK_FILTERS,
             "link_scope": _link_scope(request, filterset),
             "filtered": bool(request.GET.dict().keys() - {"sort", "page"}),
+            "post_filters": config.post_filters,
         },
     )
 
@@ -368,6 +412,7 @@ def unit_list(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def person_list(request):
     return _list(request, LISTS["people"])
 

@@ -140,12 +140,39 @@ def test_cpr_never_in_clear_in_person_and_lease_responses(api, unit):
         f"/api/people/{person.pk}/",
         "/api/leases/",
         f"/api/leases/{lease.pk}/",
-        f"/api/people/?q={CPR}",
     ):
         response = api.get(url)
         assert response.status_code == 200
         _no_cpr(response)
-    assert api.get("/api/people/", {"q": CPR}).json()["count"] == 1
+    response = api.post("/api/people/search/", {"q": CPR}, format="json")
+    assert response.status_code == 200
+    _no_cpr(response)
+    assert [row["id"] for row in response.json()["results"]] == [person.pk]
+
+
+def test_person_search_by_cpr_in_url_refused_pointing_to_post(api, unit):
+    make_person(unit.organisation, cpr=CPR)
+    for q in (CPR, f"{CPR[:6]}-{CPR[6:]}"):
+        response = api.get("/api/people/", {"q": q})
+        assert response.status_code == 400
+        assert "POST /api/people/search/" in response.json()["q"][0]
+    # A name still filters in the URL.
+    make_person(unit.organisation, name="Mette Holm")
+    assert api.get("/api/people/", {"q": "mette"}).json()["count"] == 1
+
+
+def test_person_search_post_pages_and_keeps_protected_hidden(api, unit):
+    make_person(unit.organisation, name="Hemmelig Hansen", cpr=CPR, protected=True)
+    for i in range(3):
+        make_person(unit.organisation, name=f"Hans {i}")
+    assert api.post("/api/people/search/", {"q": CPR}, format="json").json()["count"] == 0
+    hans = api.post("/api/people/search/", {"q": "Hans"}, format="json").json()
+    assert hans["count"] == 3  # Hemmelig Hansen is not found by name either
+    everyone = api.post("/api/people/search/", {}, format="json").json()
+    assert everyone["count"] == 4
+    bad = api.post("/api/people/search/", {"protected": "kanske"}, format="json")
+    assert bad.status_code == 400
+    assert "protected" in bad.json()
 
 
 def test_protected_person_leaves_without_name_or_contact(api, unit):

@@ -81,8 +81,11 @@ def test_other_organisations_name_is_not_in_any_list(api, ours, theirs):
 
 
 def test_search_by_cpr_does_not_find_other_organisations_person(api, ours, other_organisation):
-    make_person(other_organisation, cpr="170580-4821")
-    assert api.get("/api/people/", {"q": "1705804821"}).json()["count"] == 0
+    theirs = make_person(other_organisation, cpr="170580-4821")
+    mine = make_person(ours.organisation, cpr="170580-4821")
+    found = api.post("/api/people/search/", {"q": "1705804821"}, format="json").json()
+    assert [row["id"] for row in found["results"]] == [mine.pk]
+    assert theirs.pk != mine.pk
 
 
 @pytest.mark.parametrize(

@@ -237,11 +237,60 @@ def test_list_pagination_50_per_page(client_cw, organisation):
 def test_person_list_cpr_search_uses_hash_and_shows_masked(client_cw, organisation):
     person = make_person(organisation, name="Mette Holm", cpr="1705801234")
     make_person(organisation, name="Anden Person")
-    response = client_cw.get(reverse("tenancy:person_list"), {"q": "170580-1234"})
+    response = client_cw.post(
+        reverse("tenancy:person_list"), {"q": "170580-1234", "sort": "navn"}, follow=True
+    )
     assert list(response.context["rows"]) == [person]
     html = response.content.decode()
     assert "170580-xxxx" in html
     assert "1234</td>" not in html
+    assert "CPR-nummer: 170580-xxxx" in html  # says what the list is filtered on
+
+
+def test_person_list_keeps_cpr_numbers_out_of_urls(client_cw, organisation):
+    """The filter form posts; the list comes back on a URL with the number's keyed hash,
+    which the pages, sort links and Excel link carry on."""
+    make_person(organisation, name="Mette Holm", cpr="1705801234")
+    url = reverse("tenancy:person_list")
+    html = client_cw.get(url).content.decode()
+    assert '<form method="post" class="card filter-form"' in html
+    for response in (
+        client_cw.post(url, {"q": "170580-1234", "protected": "", "page": "3"}),
+        client_cw.get(url, {"q": "1705801234"}),  # a typed or old URL is moved on too
+    ):
+        assert response.status_code == 302
+        location = response["Location"]
+        assert "1705801234" not in location and "170580" not in location
+        assert "cpr_ref=" in location and "page" not in location
+    page = client_cw.get(location)
+    assert [p.name for p in page.context["rows"]] == ["Mette Holm"]
+    html = page.content.decode()
+    assert "1705801234" not in html.replace("-", "")  # not in links either
+    export = reverse("tenancy:export", args=["people"])
+    assert f'href="{export}?cpr_ref=' in html
+    # A new search from the form replaces the CPR filter; a name stays readable in the URL.
+    again = client_cw.post(url, {"q": "Holm", "cpr_ref": location.split("cpr_ref=")[1]})
+    assert again["Location"] == f"{url}?q=Holm"
+    # A forged or mangled reference finds nobody, without an error.
+    assert list(client_cw.get(url, {"cpr_ref": "abc"}).context["rows"]) == []
+
+
+def test_person_list_cpr_ref_export_finds_the_person(client_cw, organisation):
+    from tenancy.crypto import search_hash
+
+    make_person(organisation, name="Mette Holm", cpr="1705801234")
+    make_person(organisation, name="Anden Person")
+    response = client_cw.get(
+        reverse("tenancy:export", args=["people"]), {"cpr_ref": search_hash("1705801234")}
+    )
+    assert response.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "Mette Holm" in names and "Anden Person" not in names
 
 
 def test_excel_link_keeps_filters_when_export_exists(client_cw):
