@@ -65,6 +65,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +91,9 @@ KVIT_SIGNON_AGAIN = 901
 KVIT_WRONG_PASSWORD = 905
 
 REFUSAL_MESSAGES = {
-    KVIT_CVR_NOT_REGISTERED: "CVR-nummeret er ikke tilmeldt CPR's udlejerservice.",
-    KVIT_CVR_NOT_OWNER: "CVR-nummeret er ikke registreret som ejer af adressen.",
-    KVIT_ADDRESS_NOT_FOUND: "Adressen findes ikke i CPR.",
+    KVIT_CVR_NOT_REGISTERED: gettext_lazy("CVR-nummeret er ikke tilmeldt CPR's udlejerservice."),
+    KVIT_CVR_NOT_OWNER: gettext_lazy("CVR-nummeret er ikke registreret som ejer af adressen."),
+    KVIT_ADDRESS_NOT_FOUND: gettext_lazy("Adressen findes ikke i CPR."),
 }
 
 _CVR = re.compile(r"^\d{8}$")
@@ -357,7 +358,7 @@ def _as_uuid(value: Any, label: str) -> str:
     try:
         return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
     except ValueError:
-        raise _refuse_input(f"Ugyldigt {label}: det skal være et UUID.") from None
+        raise _refuse_input(gettext("Ugyldigt %s: det skal være et UUID.") % label) from None
 
 
 def search_key(
@@ -371,11 +372,11 @@ def search_key(
     not reached) on malformed input, so nothing is sent and nothing charged."""
     cvr = (cvr or "").replace(" ", "")
     if not _CVR.match(cvr):
-        raise _refuse_input("Ugyldigt CVR-nummer: det skal være 8 cifre.")
+        raise _refuse_input(gettext("Ugyldigt CVR-nummer: det skal være 8 cifre."))
     given = [k for k, v in (("id", dar_address_id), ("hus", dar_house_id), ("adr", address)) if v]
     if len(given) != 1:
         raise _refuse_input(
-            "Angiv præcis én af: DAR adresse-id, DAR husnummer-id eller en adresse."
+            gettext("Angiv præcis én af: DAR adresse-id, DAR husnummer-id eller en adresse.")
         )
     fields = [("CVR", cvr)]
     if dar_address_id:
@@ -383,22 +384,22 @@ def search_key(
     if dar_house_id:
         return "DARHUS", [*fields, ("DARHUS", _as_uuid(dar_house_id, "DAR husnummer-id"))]
     if not isinstance(address, dict):
-        raise _refuse_input("Adressen skal angives med kommunekode, vejkode og husnummer.")
+        raise _refuse_input(gettext("Adressen skal angives med kommunekode, vejkode og husnummer."))
     komkod = str(address.get("municipality_code") or "").strip()
     vejkod = str(address.get("road_code") or "").strip()
     husnr = str(address.get("house_number") or "").strip().upper()
     floor = str(address.get("floor") or "").strip().lower().rstrip(".")
     door = str(address.get("door") or "").strip().lower()
     if not _CODE.match(komkod):
-        raise _refuse_input("Ugyldig kommunekode: 1-4 cifre.")
+        raise _refuse_input(gettext("Ugyldig kommunekode: 1-4 cifre."))
     if not _CODE.match(vejkod):
-        raise _refuse_input("Ugyldig vejkode: 1-4 cifre.")
+        raise _refuse_input(gettext("Ugyldig vejkode: 1-4 cifre."))
     if not _HOUSE_NUMBER.match(husnr):
-        raise _refuse_input("Ugyldigt husnummer: 1-999 evt. med et stort bogstav, fx 12B.")
+        raise _refuse_input(gettext("Ugyldigt husnummer: 1-999 evt. med et stort bogstav, fx 12B."))
     if floor and not _FLOOR.match(floor):
-        raise _refuse_input("Ugyldig etage: st, kl, k2 eller 1-99.")
+        raise _refuse_input(gettext("Ugyldig etage: st, kl, k2 eller 1-99."))
     if door and not _DOOR.match(door):
-        raise _refuse_input("Ugyldig dør: tv, th, mf eller op til 4 tegn.")
+        raise _refuse_input(gettext("Ugyldig dør: tv, th, mf eller op til 4 tegn."))
     fields += [("KOMKOD", komkod.zfill(4)), ("VEJKOD", vejkod.zfill(4)), ("HUSNR", husnr)]
     if floor or door:  # neither = the whole stairwell
         fields += [("ETAGE", floor), ("SIDEDOER", door)]
@@ -488,7 +489,8 @@ class GctpClient:
                     raise _Transient(f"HTTP {status}")
                 if status != 200:
                     raise GctpError(
-                        f"Uventet svar fra CPR (HTTP {status}). Kontrollér GCTP_BASE_URL.",
+                        gettext("Uventet svar fra CPR (HTTP %s). Kontrollér GCTP_BASE_URL.")
+                        % status,
                         reached_service=reached,
                         attempts=attempts,
                     )
@@ -596,7 +598,7 @@ class GctpClient:
         if status >= 500:
             raise _Transient(f"HTTP {status} ved log på")
         if status != 200:
-            raise GctpError(f"Uventet svar fra CPR ved log på (HTTP {status}).")
+            raise GctpError(gettext("Uventet svar fra CPR ved log på (HTTP %s).") % status)
         _, code, _ = _parse_answer(data)
         if code == KVIT_WRONG_PASSWORD:
             logger.error("gctp sign-on refused (905): wrong user id or password")
@@ -715,7 +717,12 @@ def _token_cookie(cookies: list[str]) -> tuple[str, float | None]:
 
 def _refusal_message(code: int, text: str) -> str:
     if code in REFUSAL_MESSAGES:
-        return REFUSAL_MESSAGES[code]
+        return str(REFUSAL_MESSAGES[code])
     if code == KVIT_MALFORMED:
-        return f"CPR afviste forespørgslen som ugyldig: {text or 'forkert feltreference'}."
-    return f"CPR afviste opslaget (kode {code}): {text or 'ingen forklaring'}."
+        return gettext("CPR afviste forespørgslen som ugyldig: %s.") % (
+            text or gettext("forkert feltreference")
+        )
+    return gettext("CPR afviste opslaget (kode %(code)s): %(text)s.") % {
+        "code": code,
+        "text": text or gettext("ingen forklaring"),
+    }

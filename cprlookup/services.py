@@ -24,6 +24,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenancy.choices import OrganisationKind
 from tenancy.errors import DomainError
@@ -62,10 +63,10 @@ PURPOSE_MAX_LENGTH = CprLookup._meta.get_field("purpose").max_length
 
 # Danish texts for the service's refusal codes (the simulator's codes; see cprlookup.gctp).
 REFUSAL_TEXTS = {
-    "16": "CPR afviste søgningen, fordi input var ugyldigt.",
-    "60": "CVR-nummeret er ikke tilmeldt CPR's udlejerservice. Kontakt CPR-kontoret.",
-    "61": "CPR oplyser, at organisationens CVR-nummer ikke er ejer af adressen.",
-    "62": "Adressen findes ikke i CPR.",
+    "16": gettext_lazy("CPR afviste søgningen, fordi input var ugyldigt."),
+    "60": gettext_lazy("CVR-nummeret er ikke tilmeldt CPR's udlejerservice. Kontakt CPR-kontoret."),
+    "61": gettext_lazy("CPR oplyser, at organisationens CVR-nummer ikke er ejer af adressen."),
+    "62": gettext_lazy("Adressen findes ikke i CPR."),
 }
 
 
@@ -306,7 +307,7 @@ def refusal_text(exc: GctpError) -> str:
     code = str(getattr(exc, "code", "") or "")
     text = REFUSAL_TEXTS.get(code)
     if text:
-        return _(text)
+        return str(text)
     message = getattr(exc, "message", "") or ""
     return _("CPR afviste søgningen: %s") % message if message else _("CPR afviste søgningen.")
 

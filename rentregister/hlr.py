@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from django.utils.translation import gettext
+
 logger = logging.getLogger(__name__)
 
 OPERATIONS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
@@ -60,7 +62,11 @@ class HlrRejected(HlrError):
     def __init__(self, errors: list[dict], *, status: int) -> None:
         self.errors = errors
         summary = "; ".join(f"{e.get('field') or '-'}: {e.get('code')}" for e in errors)
-        super().__init__(f"Huslejeregisteret afviste ({status}): {summary}", status=status)
+        super().__init__(
+            gettext("Huslejeregisteret afviste (%(status)s): %(summary)s")
+            % {"status": status, "summary": summary},
+            status=status,
+        )
 
 
 class HlrUnavailable(HlrError):
@@ -248,7 +254,9 @@ class HlrClient:
                     status=status,
                 )
             if status >= 400 or not isinstance(answer, dict):
-                raise HlrError(f"Huslejeregisteret svarede uventet ({status})", status=status)
+                raise HlrError(
+                    gettext("Huslejeregisteret svarede uventet (%s)") % status, status=status
+                )
             return status, answer, attempt
         assert last is not None  # noqa: S101 - the loop ran at least once
         logger.warning(
@@ -259,7 +267,8 @@ class HlrClient:
             last.reason,
         )
         raise HlrUnavailable(
-            f"Huslejeregisteret svarer ikke ({last.reason}) efter {self.attempts} forsøg",
+            gettext("Huslejeregisteret svarer ikke (%(reason)s) efter %(attempts)d forsøg")
+            % {"reason": last.reason, "attempts": self.attempts},
             attempts=self.attempts,
             status=last.status,
         )
@@ -294,7 +303,7 @@ class HlrClient:
                 answer = json.loads(raw) if raw else None
             except ValueError as exc:
                 raise HlrError(
-                    f"Huslejeregisteret svarede ikke med JSON ({response.status})",
+                    gettext("Huslejeregisteret svarede ikke med JSON (%s)") % response.status,
                     status=response.status,
                 ) from exc
             return response.status, answer
