@@ -4,6 +4,8 @@ change or delete); scans and the derived occupancy data can be inspected, not ed
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.admin import ReadOnlyAdmin
+
 from .models import (
     CprCharge,
     CprLookup,
@@ -15,19 +17,6 @@ from .models import (
     ScanSetting,
     UnitOccupancy,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View only: nothing here may be created, changed or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ResidentInline(admin.TabularInline):

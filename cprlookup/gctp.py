@@ -525,8 +525,11 @@ class GctpClient:
                 )
                 if attempts >= self.max_attempts:
                     raise GctpUnavailable(
-                        f"CPR-opslaget kunne ikke gennemføres efter {attempts} forsøg "
-                        f"(sidste fejl: {exc.kind}). Prøv igen senere.",
+                        gettext(
+                            "CPR-opslaget kunne ikke gennemføres efter %(attempts)d forsøg "
+                            "(sidste fejl: %(error)s). Prøv igen senere."
+                        )
+                        % {"attempts": attempts, "error": exc.kind},
                         reached_service=reached,
                         attempts=attempts,
                     ) from exc

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from tenancy.admin import ReadOnlyAdmin
+
 from .models import CprReveal
 
 
 @admin.register(CprReveal)
-class CprRevealAdmin(admin.ModelAdmin):
+class CprRevealAdmin(ReadOnlyAdmin):
     """Who saw which CPR number, when and why. Nobody adds, edits or deletes rows here."""
 
     list_display = ["at", "user", "person", "organisation", "purpose"]
@@ -16,12 +18,3 @@ class CprRevealAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     ordering = ["-at", "-pk"]
     readonly_fields = ["at", "user", "person", "organisation", "purpose"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

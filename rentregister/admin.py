@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from tenancy.admin import ReadOnlyAdmin
+
 from .models import (
     Filing,
     FilingConsent,
@@ -22,8 +24,13 @@ class FilingAdmin(admin.ModelAdmin):
 
 
 @admin.register(FilingConsent)
-class FilingConsentAdmin(admin.ModelAdmin):
-    list_display = ("person", "given_at", "withdrawn_at")
+class FilingConsentAdmin(ReadOnlyAdmin):
+    """Read-only: consent is recorded and withdrawn on the person page (rentregister's
+    panel), which also files the person's active leases again; a row edited here would
+    not reach the register."""
+
+    list_display = ("person", "given_at", "withdrawn_at", "recorded_by", "note")
+    list_filter = ("withdrawn_at",)
     raw_id_fields = ("person", "recorded_by")
 
 

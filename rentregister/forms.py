@@ -96,3 +96,16 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Navn"), max_length=200)
     email = forms.EmailField(label=_("E-mail"))
     active = forms.BooleanField(label=_("Aktiv"), required=False, initial=True)
+
+
+class ConsentGiveForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("Lejeren har givet samtykke til, at CPR-nummeret indberettes"),
+        error_messages={"required": _("Bekræft, at lejeren har givet samtykke.")},
+    )
+    note = forms.CharField(
+        label=_("Bemærkning"),
+        max_length=200,
+        required=False,
+        help_text=_("Fx hvordan samtykket er givet og hvor det ligger (journalnummer)."),
+    )

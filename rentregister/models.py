@@ -43,6 +43,7 @@ class FilingKind(models.TextChoices):
     REHOUSING = "rehousing", _("Midlertidig genhusning")
     REHOUSING_END = "rehousing_end", _("Genhusning afsluttet")
     RESEND = "resend", _("Genindberetning")
+    TENANT_ID = "tenant_id", _("Lejers identifikation (samtykke til CPR)")
 
 
 class FilingOperation(models.TextChoices):

@@ -17,6 +17,7 @@ from . import conf
 from .models import (
     OPEN_STATES,
     Filing,
+    FilingConsent,
     FilingState,
     NotificationContact,
     PayoutDeadline,
@@ -83,6 +84,12 @@ def rehousing_list(*, user, organisation=None) -> QuerySet[Rehousing]:
 
 def contact_list(*, user, organisation=None) -> QuerySet[NotificationContact]:
     return NotificationContact.objects.filter(organisation_id__in=_scope(user, organisation))
+
+
+def consent_history(*, person: Person) -> QuerySet[FilingConsent]:
+    """The person's consents to file their CPR number, newest first (the caller has
+    already scoped the person to the user's organisation)."""
+    return FilingConsent.objects.filter(person=person).select_related("recorded_by")
 
 
 def lease_for_user(*, user, number: str) -> Lease | None:

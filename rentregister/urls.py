@@ -17,4 +17,5 @@ urlpatterns = [
     path("tilbagebetaling/", views.refunds, name="refunds"),
     path("kontaktpersoner/", views.contacts, name="contacts"),
     path("kontaktpersoner/<int:pk>/", views.contact_edit, name="contact_edit"),
+    path("personer/<int:pk>/samtykke/", views.person_consent, name="person_consent"),
 ]

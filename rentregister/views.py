@@ -9,18 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenancy.choices import Role
 from tenancy.excel import xlsx_filename, xlsx_response
 from tenancy.scope import current_organisation
-from tenancy.selectors import role_for, unit_list
+from tenancy.selectors import person_list, role_for, unit_list
 
 from . import exports, selectors, services
 from .forms import (
     CancelForm,
+    ConsentGiveForm,
     ContactForm,
     FilingFilterForm,
     PermanentRehousingForm,
@@ -382,3 +385,68 @@ def contact_edit(request, pk):
                 messages.success(request, _("Kontaktpersonen er gemt."))
                 return redirect("rentregister:contacts")
     return render(request, "rentregister/contact_form.html", {"form": form, "contact": contact})
+
+
+# --- consent to file the CPR number (a panel on the person page) --------------------------
+
+
+def person_panel(request, person, form=None) -> str:
+    """The consent panel of tenancy's person page (tenancy.views.PERSON_PANELS)."""
+    consents = list(selectors.consent_history(person=person))
+    return render_to_string(
+        "rentregister/includes/person_consent.html",
+        {
+            "person": person,
+            "active": next((c for c in consents if c.withdrawn_at is None), None),
+            "consents": consents,
+            "consent_form": form or ConsentGiveForm(),
+        },
+        request=request,
+    )
+
+
+@login_required
+@require_POST
+def person_consent(request, pk):
+    """Record (`action=give`) or withdraw (`action=withdraw`) the tenant's consent; the
+    person's active leases are filed again either way."""
+    person = get_object_or_404(
+        person_list(user=request.user, organisation=current_organisation(request)), pk=pk
+    )
+    action = request.POST.get("action")
+    try:
+        if action == "give":
+            form = ConsentGiveForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for message in errors:
+                        messages.error(request, message)
+                return redirect(_consent_anchor(person))
+            services.filing_consent_give(
+                person=person, actor=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(
+                request,
+                _(
+                    "Samtykket er registreret. Personens aktive lejemål indberettes igen med CPR-nummer."
+                ),
+            )
+        elif action == "withdraw":
+            services.filing_consent_withdraw(person=person, actor=request.user)
+            messages.success(
+                request,
+                _(
+                    "Samtykket er trukket tilbage. Personens aktive lejemål indberettes igen "
+                    "med navn og fødselsdato."
+                ),
+            )
+        else:
+            messages.error(request, _("Ukendt handling."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(_consent_anchor(person))
+
+
+def _consent_anchor(person) -> str:
+    return reverse("tenancy:person_detail", args=[person.pk]) + "#samtykke"

@@ -75,6 +75,19 @@ def _history_table(obj) -> str:
     )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only: nothing here may be created, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HistoryMixin:
     """Adds a read-only "Ændringshistorik" field to the change page."""
 
@@ -673,7 +686,7 @@ class LeaseAdmin(ServiceAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(ReadOnlyAdmin):
     """The change history: read-only, nobody adds, edits or deletes records here."""
 
     list_display = ["at", "action", "content_type", "object_repr", "actor", "organisation"]
@@ -702,15 +715,6 @@ class ChangeRecordAdmin(admin.ModelAdmin):
         return format_html_join(
             "", "<div>{}: {} → {}</div>", ((k, b, a) for k, b, a in obj.changed_fields)
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportJob)

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 ATTENTION_SOURCES = ("cprlookup.selectors", "rentregister.selectors")
+# Apps that add a panel to the person page: `person_panel(request, person)` -> HTML.
+PERSON_PANELS = ("rentregister.views",)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -532,6 +534,18 @@ def unit_detail(request, pk):
     )
 
 
+def _person_panels(request, person) -> list[str]:
+    panels = []
+    for module_name in PERSON_PANELS:
+        try:
+            provider = getattr(importlib.import_module(module_name), "person_panel", None)
+        except ImportError:
+            continue
+        if provider is not None:
+            panels.append(provider(request, person))
+    return panels
+
+
 def _person_context(request, person, **extra):
     leases = _scoped(request, selectors.lease_list).filter(parties=person).order_by("-start_date")
     return {
@@ -541,6 +555,7 @@ def _person_context(request, person, **extra):
         "can_reveal": selectors.can_reveal_cpr(
             user=request.user, organisation_id=person.organisation_id
         ),
+        "panels": _person_panels(request, person),
         **extra,
     }
 

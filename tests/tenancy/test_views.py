@@ -260,8 +260,10 @@ def test_person_list_keeps_cpr_numbers_out_of_urls(client_cw, organisation):
     ):
         assert response.status_code == 302
         location = response["Location"]
-        assert "1705801234" not in location and "170580" not in location
-        assert "cpr_ref=" in location and "page" not in location
+        assert "1705801234" not in location
+        assert "170580" not in location
+        assert "cpr_ref=" in location
+        assert "page" not in location
     page = client_cw.get(location)
     assert [p.name for p in page.context["rows"]] == ["Mette Holm"]
     html = page.content.decode()
@@ -290,7 +292,8 @@ def test_person_list_cpr_ref_export_finds_the_person(client_cw, organisation):
 
     sheet = load_workbook(BytesIO(response.content)).active
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "Mette Holm" in names and "Anden Person" not in names
+    assert "Mette Holm" in names
+    assert "Anden Person" not in names
 
 
 def test_excel_link_keeps_filters_when_export_exists(client_cw):
