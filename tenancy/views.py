@@ -350,7 +350,8 @@ def _cpr_out_of_url(request, config: ListConfig):
     for key, values in source.lists():
         if key in {"csrfmiddlewaretoken", "page"}:
             continue
-        kept = [v for v in values if v.strip()]
+        # Empty fields and the yes/no filters' "no filter" choice say nothing.
+        kept = [v for v in values if v.strip() and v != "unknown"]
         if kept:
             params.setlist(key, kept)
     if params.get("q"):

@@ -148,3 +148,37 @@ def test_switch_to_english(logged_in, strandvejen):
     expect(page.locator("#result-count")).to_contain_text("4 results")
     expect(page.get_by_role("link", name="Download as Excel")).to_be_visible()
     shot(page, "08-unit-list-english")
+
+
+def test_find_a_person_by_cpr_without_it_in_the_url(logged_in, strandvejen):
+    """The people list's filter posts; the address bar ends up with the number's keyed
+    hash, never the number, and the list says what it is filtered on."""
+    page = logged_in
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/personer/")
+    page.get_by_role("textbox", name="Navn eller CPR-nummer").fill("170580-1234")
+    page.get_by_role("button", name="Filtrér").click()
+    expect(page).to_have_url(re.compile(r"/personer/\?(sort=navn&)?cpr_ref=[0-9a-f]{64}$"))
+    expect(page.locator("#result-count")).to_contain_text("1 resultat")
+    expect(page.get_by_text("CPR-nummer: 170580-xxxx")).to_be_visible()
+    assert not [url for url in requested if "1705801234" in url or "170580-1234" in url]
+
+
+def test_record_and_withdraw_filing_consent(logged_in, strandvejen):
+    page = logged_in
+    tenant = strandvejen["tenant"]
+    page.goto(f"/personer/{tenant.pk}/")
+    panel = page.locator("#samtykke")
+    expect(panel).to_contain_text("Intet samtykke")
+    panel.get_by_role("button", name="Registrér samtykke").click()
+    expect(page.locator(".messages")).to_contain_text("Bekræft, at lejeren har givet samtykke.")
+    panel.get_by_label("Lejeren har givet samtykke til, at CPR-nummeret indberettes").check()
+    panel.get_by_label("Bemærkning").fill("Underskrevet blanket, j.nr. 2024-55")
+    panel.get_by_role("button", name="Registrér samtykke").click()
+    expect(panel).to_contain_text("Samtykke givet")
+    expect(panel).to_contain_text("j.nr. 2024-55")
+    shot(page, "09-person-filing-consent")
+    panel.get_by_role("button", name="Træk samtykket tilbage").click()
+    expect(panel).to_contain_text("Intet samtykke")
+    expect(panel).to_contain_text("Tidligere samtykker")
