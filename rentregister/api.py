@@ -1,16 +1,25 @@
 """REST API for the rent register: the filing queue (list, detail, retry, cancel), UDK
-tasks (list, detail, done) and the housing-benefit refund calculation. Scoped to the
+tasks (list, detail, done), tenants' consent to file their CPR number (list, give,
+withdraw) and the housing-benefit refund calculation. Scoped to the
 user's organisations through rentregister.selectors; writes go through the services."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenancy.selectors import person_list
+
 from . import selectors, services
-from .models import Filing, FilingState, UdkTask, UdkTaskStatus
+from .models import Filing, FilingConsent, FilingState, UdkTask, UdkTaskStatus
 from .payload import message_da
 
 
@@ -114,6 +123,95 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
             filing=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(FilingDetailSerializer(filing).data)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None)
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FilingConsent
+        fields = ["id", "person", "given_at", "withdrawn_at", "active", "recorded_by", "note"]
+
+    def get_active(self, obj) -> bool:
+        return obj.withdrawn_at is None
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _PersonField(serializers.PrimaryKeyRelatedField):
+    """A person of the requesting user's organisations (others are 'not found')."""
+
+    def get_queryset(self):
+        return person_list(user=self.context["request"].user)
+
+
+class ConsentGiveSerializer(serializers.Serializer):
+    person = _PersonField(help_text="Personens id (/api/people/).")
+    note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Fx hvordan samtykket er givet og hvor det ligger.",
+    )
+
+
+class ConsentWithdrawSerializer(serializers.Serializer):
+    person = _PersonField(help_text="Personens id (/api/people/).")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Samtykker til at indberette CPR-nummer",
+        parameters=[OpenApiParameter("person", int, required=False)],
+    ),
+)
+class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A tenant's consent to file their CPR number with the register. Giving or
+    withdrawing it files the person's active leases again (filing kind `tenant_id`)."""
+
+    serializer_class = ConsentSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = FilingConsent.objects.filter(
+            person__in=person_list(user=self.request.user)
+        ).select_related("recorded_by")
+        person = self.request.query_params.get("person", "")
+        if person:
+            if not person.isdigit():
+                raise serializers.ValidationError({"person": [_("Angiv et person-id.")]})
+            qs = qs.filter(person_id=int(person))
+        return qs.order_by("-given_at", "-pk")
+
+    @extend_schema(
+        request=ConsentGiveSerializer,
+        responses={201: ConsentSerializer},
+        summary="Registrér samtykke",
+    )
+    def create(self, request):
+        data = ConsentGiveSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        consent = services.filing_consent_give(
+            person=data.validated_data["person"],
+            actor=request.user,
+            note=data.validated_data["note"],
+        )
+        return Response(ConsentSerializer(consent).data, status=201)
+
+    @extend_schema(
+        request=ConsentWithdrawSerializer,
+        responses=ConsentSerializer,
+        summary="Træk samtykke tilbage",
+    )
+    @action(detail=False, methods=["post"])
+    def withdraw(self, request):
+        data = ConsentWithdrawSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        consent = services.filing_consent_withdraw(
+            person=data.validated_data["person"], actor=request.user
+        )
+        return Response(ConsentSerializer(consent).data)
 
 
 class UdkTaskSerializer(serializers.ModelSerializer):

@@ -1,5 +1,5 @@
-"""The caseworker's consent panel on the person page: record and withdraw the tenant's
-consent to file the CPR number; the person's active leases are filed again each time."""
+"""A tenant's consent to file the CPR number, recorded and withdrawn on the person page's
+panel and through the API; the person's active leases are filed again each time."""
 
 import pytest
 from django.urls import reverse
@@ -136,3 +136,65 @@ def test_consent_admin_is_read_only(client, organisation):
     assert client.post(change, {"note": "Ændret"}).status_code == 403
     consent.refresh_from_db()
     assert consent.note == "J.nr. 7"
+
+
+def test_consent_api_give_list_withdraw(client, caseworker, organisation, rent_unit):
+    client.force_login(caseworker)
+    person = make_person(organisation, cpr="170580-1234")
+    lease = make_lease(rent_unit, parties=[person])
+    response = client.post(
+        "/api/rent-register/consents/",
+        {"person": person.pk, "note": "Digital blanket"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["active"] is True
+    assert body["note"] == "Digital blanket"
+    assert body["recorded_by"] == caseworker.username
+    assert Filing.objects.filter(kind=FilingKind.TENANT_ID, lease=lease).count() == 1
+    again = client.post(
+        "/api/rent-register/consents/", {"person": person.pk}, content_type="application/json"
+    )
+    assert again.status_code == 400
+    assert again.json()["detail"] == "Der er allerede registreret et aktivt samtykke."
+
+    listed = client.get(f"/api/rent-register/consents/?person={person.pk}").json()
+    assert [c["id"] for c in listed["results"]] == [body["id"]]
+    assert client.get("/api/rent-register/consents/?person=x").status_code == 400
+
+    withdrawn = client.post(
+        "/api/rent-register/consents/withdraw/",
+        {"person": person.pk},
+        content_type="application/json",
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["active"] is False
+    assert Filing.objects.filter(kind=FilingKind.TENANT_ID, lease=lease).count() == 2
+
+
+def test_consent_api_bad_input_and_other_organisation(
+    client, caseworker, organisation, other_organisation
+):
+    client.force_login(caseworker)
+    theirs = make_person(other_organisation, cpr="170580-1234")
+    for payload in ({}, {"person": "abc"}, {"person": theirs.pk}, {"person": 10**9}):
+        response = client.post(
+            "/api/rent-register/consents/", payload, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "person" in response.json()
+    mine = make_person(organisation, cpr="170580-1234")
+    long_note = client.post(
+        "/api/rent-register/consents/",
+        {"person": mine.pk, "note": "x" * 201},
+        content_type="application/json",
+    )
+    assert long_note.status_code == 400
+    assert "note" in long_note.json()
+    services_consent = make_person(other_organisation, cpr="170580-4321")
+    from rentregister import services
+
+    services.filing_consent_give(person=services_consent)
+    assert client.get("/api/rent-register/consents/").json()["count"] == 0
+    assert not FilingConsent.objects.filter(person__in=[theirs, mine]).exists()
