@@ -390,7 +390,7 @@ def contact_edit(request, pk):
 # --- consent to file the CPR number (a panel on the person page) --------------------------
 
 
-def person_panel(request, person, form=None) -> str:
+def person_panel(request, person) -> str:
     """The consent panel of tenancy's person page (tenancy.views.PERSON_PANELS)."""
     consents = list(selectors.consent_history(person=person))
     return render_to_string(
@@ -399,7 +399,7 @@ def person_panel(request, person, form=None) -> str:
             "person": person,
             "active": next((c for c in consents if c.withdrawn_at is None), None),
             "consents": consents,
-            "consent_form": form or ConsentGiveForm(),
+            "consent_form": ConsentGiveForm(),
         },
         request=request,
     )
@@ -428,7 +428,8 @@ def person_consent(request, pk):
             messages.success(
                 request,
                 _(
-                    "Samtykket er registreret. Personens aktive lejemål indberettes igen med CPR-nummer."
+                    "Samtykket er registreret. Personens aktive lejemål indberettes igen "
+                    "med CPR-nummer."
                 ),
             )
         elif action == "withdraw":
