@@ -110,3 +110,71 @@ def charges_response(*, charges):
         columns=columns,
         rows=charges,
     )
+
+
+def _event_person(event) -> str:
+    protected = event.protected or (event.person is not None and event.person.protected)
+    if protected:
+        return str(_("Beskyttet person"))
+    return event.person.name if event.person is not None else event.name
+
+
+def events_response(*, events):
+    columns = [
+        Column(_("Opdaget"), lambda e: e.detected_at, kind="datetime", width=18),
+        Column(_("Hændelse"), lambda e: e.get_kind_display(), width=14),
+        Column(_("Flyttedato"), lambda e: e.date, kind="date"),
+        Column(_("Adresse"), lambda e: e.unit.street_address, width=32),
+        Column(_("Postnr. og by"), lambda e: f"{e.unit.entrance.postcode} {e.unit.entrance.city}"),
+        Column(_("Person"), _event_person, width=28),
+        Column(_("CPR-nummer"), lambda e: e.cpr_masked, width=14),
+        Column(_("Lejemål"), lambda e: e.lease.number if e.lease else "", width=14),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename("cpr-flytninger"),
+        title=_("Flytninger"),
+        columns=columns,
+        rows=events,
+    )
+
+
+def reconciliation_response(*, rows):
+    """`rows`: (unit, active lease or None, disagreement label) per disagreement."""
+    columns = [
+        Column(_("Adresse"), lambda r: r[0].street_address, width=32),
+        Column(_("Postnr. og by"), lambda r: f"{r[0].entrance.postcode} {r[0].entrance.city}"),
+        Column(_("Benyttelse (392)"), lambda r: r[0].occupancy.get_status_display(), width=22),
+        Column(_("Tilmeldte i CPR"), lambda r: r[0].occupancy.registered_count, kind="int"),
+        Column(_("Beregnet"), lambda r: r[0].occupancy.computed_at, kind="datetime", width=18),
+        Column(_("Lejemål"), lambda r: r[1].number if r[1] else "", width=14),
+        Column(_("Uoverensstemmelse"), lambda r: r[2], width=50),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename("cpr-afstemning"),
+        title=_("Afstemning med CPR"),
+        columns=columns,
+        rows=rows,
+    )
+
+
+def scan_jobs_response(*, jobs):
+    columns = [
+        Column(_("Scanning nr."), lambda j: j.pk, kind="int", width=12),
+        Column(_("Organisation"), lambda j: j.organisation.name, width=28),
+        Column(_("Oprettet"), lambda j: j.created_at, kind="datetime", width=18),
+        Column(
+            _("Startet af"),
+            lambda j: j.started_by.get_username() if j.started_by else _("Planlagt scanning"),
+        ),
+        Column(_("Status"), lambda j: j.get_status_display()),
+        Column(_("Opgange"), lambda j: j.total, kind="int"),
+        Column(_("Slået op"), lambda j: j.done, kind="int"),
+        Column(_("Fejlet"), lambda j: j.failed, kind="int"),
+        Column(_("Færdig"), lambda j: j.finished_at, kind="datetime", width=18),
+    ]
+    return xlsx_response(
+        filename=xlsx_filename("cpr-scanninger"),
+        title=_("CPR-scanninger"),
+        columns=columns,
+        rows=jobs,
+    )

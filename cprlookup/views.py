@@ -189,6 +189,9 @@ def ledger(request):
 @login_required
 def scans(request):
     organisation = _organisation(request)
+    if request.GET.get("format") == "xlsx":
+        jobs = selectors.scan_job_list(user=request.user, organisation=organisation)
+        return exports.scan_jobs_response(jobs=jobs.iterator())
     setting = selectors.scan_setting_for(organisation=organisation)
     return render(
         request,
@@ -286,6 +289,8 @@ def reconciliation(request):
     units = selectors.disagreement_list(
         user=request.user, organisation=organisation, category=category or None
     )
+    if request.GET.get("format") == "xlsx":
+        return exports.reconciliation_response(rows=_disagreement_rows(units, category))
     page = _page(request, units)
     leases = selectors.active_leases_by_unit(u.pk for u in page.object_list)
     rows = []
@@ -316,9 +321,32 @@ def reconciliation(request):
     )
 
 
+def _disagreement_rows(units, category, chunk: int = 2000):
+    """(unit, active lease, disagreement label) for every disagreement of `units`, a chunk
+    of units (and one lease query) at a time."""
+    batch = []
+    for unit in units.iterator(chunk_size=chunk):
+        batch.append(unit)
+        if len(batch) == chunk:
+            yield from _disagreements_of(batch, category)
+            batch = []
+    yield from _disagreements_of(batch, category)
+
+
+def _disagreements_of(units, category):
+    leases = selectors.active_leases_by_unit(u.pk for u in units)
+    for unit in units:
+        for key in selectors.unit_categories(unit):
+            if not category or key == category:
+                yield unit, leases.get(unit.pk), selectors.category_label(key)
+
+
 @login_required
 def events(request):
     organisation = _organisation(request)
+    if request.GET.get("format") == "xlsx":
+        found = selectors.event_list(user=request.user, organisation=organisation)
+        return exports.events_response(events=found.order_by("-detected_at", "-pk").iterator())
     return render(
         request,
         "cprlookup/events.html",

@@ -1,5 +1,5 @@
 """Excel downloads for the rent register: the refund statement (a payout list, so CPR
-numbers end in 0000) and the filing queue. Both use tenancy.excel."""
+numbers end in 0000), the filing queue, UDK tasks and rehousings. All use tenancy.excel."""
 
 from django.utils.translation import gettext as _
 
@@ -34,4 +34,39 @@ def filing_columns() -> list[Column]:
             lambda f: "; ".join(message_da(e) for e in (f.errors or [])) or f.last_error,
             width=60,
         ),
+    ]
+
+
+def task_columns() -> list[Column]:
+    """The task list without the drafted message text (it can name tenants, and a download
+    can leave the organisation); the task page shows the text."""
+    return [
+        Column(_("Nr."), lambda t: t.pk, kind="int", width=8),
+        Column(_("Opgave"), lambda t: t.subject, width=50),
+        Column(_("Lejemål"), lambda t: t.lease.number),
+        Column(_("Type"), lambda t: t.get_kind_display(), width=28),
+        Column(_("Modtager"), lambda t: t.recipient, width=30),
+        Column(_("Oprettet"), lambda t: t.created_at, kind="datetime"),
+        Column(_("Status"), lambda t: t.get_status_display()),
+        Column(_("Udført"), lambda t: t.done_at, kind="datetime"),
+        Column(_("Udført af"), lambda t: t.done_by.get_username() if t.done_by else ""),
+    ]
+
+
+def rehousing_columns() -> list[Column]:
+    return [
+        Column(_("Lejemål"), lambda r: r.lease.number),
+        Column(_("Adresse"), lambda r: r.lease.unit.address, width=40),
+        Column(_("Type"), lambda r: r.get_kind_display()),
+        Column(_("Genhusning i"), lambda r: r.get_placement_display(), width=24),
+        Column(
+            _("Midlertidig bolig"),
+            lambda r: r.temporary_unit.address if r.temporary_unit else "",
+            width=40,
+        ),
+        Column(_("Fra"), lambda r: r.start_date, kind="date"),
+        Column(_("Til"), lambda r: r.end_date, kind="date"),
+        Column(_("Indberettet husleje"), lambda r: r.filed_rent, kind="money"),
+        Column(_("Nyt lejemål"), lambda r: r.new_lease.number if r.new_lease else ""),
+        Column(_("Status"), lambda r: r.get_status_display()),
     ]

@@ -48,6 +48,16 @@ def _form_error(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _xlsx(queryset, stem: str, title: str, columns):
+    """A list as an Excel download, streamed from the database 2,000 rows at a time."""
+    return xlsx_response(
+        filename=xlsx_filename(stem),
+        title=title,
+        columns=columns,
+        rows=queryset.iterator(chunk_size=2000),
+    )
+
+
 def _lease_or_error(request, form):
     lease = selectors.lease_for_user(user=request.user, number=form.cleaned_data["lease_number"])
     if lease is None:
@@ -88,12 +98,7 @@ def filing_list(request):
     state = form.cleaned_data["state"] if form.is_valid() else ""
     qs = selectors.filing_list(user=request.user, organisation=organisation, state=state or None)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(
-            filename=xlsx_filename("indberetninger"),
-            title=_("Indberetninger"),
-            columns=exports.filing_columns(),
-            rows=qs.iterator(chunk_size=2000),
-        )
+        return _xlsx(qs, "indberetninger", _("Indberetninger"), exports.filing_columns())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -186,8 +191,14 @@ def task_list(request):
     qs = selectors.udk_task_list(
         user=request.user, organisation=organisation, status=status or None
     )
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(qs, "udk-opgaver", _("UDK-opgaver"), exports.task_columns())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "rentregister/task_list.html", {"form": form, "page": page})
+    return render(
+        request,
+        "rentregister/task_list.html",
+        {"form": form, "page": page, "status": status},
+    )
 
 
 @login_required
@@ -212,6 +223,8 @@ def task_detail(request, pk):
 def rehousing_list(request):
     organisation = current_organisation(request)
     qs = selectors.rehousing_list(user=request.user, organisation=organisation)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(qs, "genhusninger", _("Genhusning"), exports.rehousing_columns())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request, "rentregister/rehousing_list.html", {"page": page, "end_form": RehousingEndForm()}

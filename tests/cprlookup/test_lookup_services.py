@@ -322,3 +322,77 @@ def test_reconciliation_categories(db, gctp_settings):
 
     stranger = MembershipFactory().user
     assert not selectors.disagreement_list(user=stranger).exists()
+
+
+def _sheet(response):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    return rows[0], rows[1:]
+
+
+def test_reconciliation_and_moves_download_as_excel(db, client, gctp_settings):
+    """Both lists as Excel: one row per disagreement (the category filter applies), and the
+    moves with a protected person as "Beskyttet person" (a download can leave the
+    organisation)."""
+    p = make_portfolio(units_per_entrance=3)
+    a, b, c = p.units
+    lease_a, _ = lease_with_person(a, "1111801111", name="Aktiv Uden Tilmelding")
+    lease_b, _ = lease_with_person(b, JENS, name="Hemmelig Jensen")
+    lease_c, _ = lease_with_person(c, HANNE, name="Flyttet Men Lejer")
+    gctp_settings.load(
+        register(
+            p.organisation,
+            people=[
+                (JENS, "Hemmelig Jensen", [(b, SINCE, None)], True),
+                (HANNE, "Flyttet Men Lejer", [(c, SINCE, None)]),
+            ],
+        )
+    )
+    _lookup(p, entrance_id=p.entrance.pk)
+    gctp_settings.load(
+        register(
+            p.organisation,
+            people=[
+                (JENS, "Hemmelig Jensen", [(b, SINCE, date(2024, 6, 1))], True),
+                (HANNE, "Flyttet Men Lejer", [(c, SINCE, date(2024, 4, 1))]),
+            ],
+        )
+    )
+    _lookup(p, entrance_id=p.entrance.pk)
+    client.force_login(p.caseworker)
+
+    header, rows = _sheet(client.get("/cpr/afstemning/", {"format": "xlsx"}))
+    assert header[0] == "Adresse"
+    found = {(r[0], r[5], r[6]) for r in rows}
+    no_reg, moved = (
+        str(selectors.CATEGORIES[selectors.NO_REGISTRATION]),
+        str(selectors.CATEGORIES[selectors.HOLDER_MOVED_OUT]),
+    )
+    assert found == {
+        (a.street_address, lease_a.number, no_reg),
+        (b.street_address, lease_b.number, no_reg),
+        (b.street_address, lease_b.number, moved),
+        (c.street_address, lease_c.number, no_reg),
+        (c.street_address, lease_c.number, moved),
+    }
+    _h, only = _sheet(
+        client.get("/cpr/afstemning/", {"format": "xlsx", "kategori": selectors.HOLDER_MOVED_OUT})
+    )
+    assert sorted((r[0], r[6]) for r in only) == [
+        (b.street_address, moved),
+        (c.street_address, moved),
+    ]
+
+    header, rows = _sheet(client.get("/cpr/flytninger/", {"format": "xlsx"}))
+    people = {r[5]: r for r in rows}
+    assert set(people) == {"Beskyttet person", "Flyttet Men Lejer"}
+    assert people["Flyttet Men Lejer"][7] == lease_c.number
+    assert people["Beskyttet person"][7] == lease_b.number
+    assert "Hemmelig" not in str(rows)

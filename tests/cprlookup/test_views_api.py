@@ -118,6 +118,11 @@ def test_scan_from_browser_and_progress(client, setup):
     client.force_login(p.caseworker)
     client.post(reverse("cprlookup:scan_start"))
     assert ScanJob.objects.count() == 1  # a caseworker cannot start one
+    rows = _sheet(client.get(reverse("cprlookup:scans") + "?format=xlsx"))
+    assert rows[0][:2] == ["Scanning nr.", "Organisation"]
+    assert [r[0] for r in rows[1:]] == [job.pk]
+    assert rows[1][3] == p.admin.username
+    assert rows[1][5] == job.total
 
 
 def test_api_lookup_protected_and_log_read_only(setup, gctp_settings):

@@ -90,20 +90,49 @@ def test_task_list_and_done(browser, rent_lease):
 
 
 def test_rehousing_form_files_lower_rent(browser, rent_lease):
-    response = browser.post(
+    response = _start_rehousing(browser, rent_lease)
+    assert response.status_code == 302
+    assert (
+        Filing.objects.filter(lease=rent_lease).latest("pk").payload["lease"]["rent"] == "5000.00"
+    )
+
+
+def _start_rehousing(browser, lease):
+    """A temporary rehousing inside the organisation at 5,000 kr. from 1 February 2026."""
+    return browser.post(
         reverse("rentregister:rehousing_create"),
         {
             "type": "temporary",
-            "lease_number": rent_lease.number,
+            "lease_number": lease.number,
             "placement": "inside",
             "temporary_rent": "5000",
             "start_date": "2026-02-01",
         },
     )
-    assert response.status_code == 302
-    assert (
-        Filing.objects.filter(lease=rent_lease).latest("pk").payload["lease"]["rent"] == "5000.00"
-    )
+
+
+def _xlsx_rows(response):
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    return list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_task_and_rehousing_lists_download_as_excel(browser, rent_lease):
+    tenancy_services.lease_update(lease=rent_lease, heating_form="gas")
+    task = UdkTask.objects.get()
+    url = reverse("rentregister:task_list")
+    assert 'href="?status=open&amp;format=xlsx"' in browser.get(url).content.decode()
+    rows = _xlsx_rows(browser.get(url, {"status": "open", "format": "xlsx"}))
+    assert rows[0][:3] == ("Nr.", "Opgave", "Lejemål")
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [(task.pk, task.subject, rent_lease.number)]
+    assert task.message not in str(rows)  # the drafted text stays on the task page
+    assert len(_xlsx_rows(browser.get(url, {"status": "done", "format": "xlsx"}))) == 1
+
+    _start_rehousing(browser, rent_lease)
+    rows = _xlsx_rows(browser.get(reverse("rentregister:rehousing_list"), {"format": "xlsx"}))
+    assert rows[1][0] == rent_lease.number
+    assert rows[1][5].date() == date(2026, 2, 1)
+    assert rows[1][7] == 5000
 
 
 def test_rehousing_form_bad_input_names_field(browser, rent_lease):
