@@ -85,6 +85,7 @@ def index(request):
             for key, count in selectors.disagreement_counts(
                 user=request.user, organisation=organisation
             ).items()
+            if key in selectors.CATEGORIES
         ],
         "events": selectors.event_list(user=request.user, organisation=organisation)[:10],
         "can_scan": _can_scan(request.user, organisation),
@@ -286,12 +287,19 @@ def reconciliation(request):
     organisation = _organisation(request)
     form = ReconciliationFilterForm(request.GET or None)
     category = form.cleaned_data["kategori"] if form.is_valid() else None
-    units = selectors.disagreement_list(
-        user=request.user, organisation=organisation, category=category or None
-    )
     if request.GET.get("format") == "xlsx":
+        units = selectors.disagreement_list(
+            user=request.user, organisation=organisation, category=category or None
+        )
         return exports.reconciliation_response(rows=_disagreement_rows(units, category))
-    page = _page(request, units)
+    ids = selectors.disagreement_ids(user=request.user, organisation=organisation)
+    counts = selectors.disagreement_counts(user=request.user, ids=ids)
+    units = selectors.disagreement_list(
+        user=request.user, organisation=organisation, category=category or None, ids=ids
+    )
+    paginator = Paginator(units, PAGE_SIZE)
+    paginator.count = counts[category or selectors.ANY_CATEGORY]  # counted with the rest
+    page = paginator.get_page(request.GET.get("page"))
     leases = selectors.active_leases_by_unit(u.pk for u in page.object_list)
     rows = []
     for unit in page.object_list:
@@ -312,10 +320,7 @@ def reconciliation(request):
             "page": page,
             "rows": rows,
             "counts": [
-                (key, selectors.category_label(key), count)
-                for key, count in selectors.disagreement_counts(
-                    user=request.user, organisation=organisation
-                ).items()
+                (key, selectors.category_label(key), counts[key]) for key in selectors.CATEGORIES
             ],
         },
     )

@@ -279,7 +279,7 @@ def test_moves_become_events_after_the_first_lookup(portfolio, gctp_settings):
     assert OccupancyEvent.objects.count() == 2  # nothing new: no new events
 
 
-def test_reconciliation_categories(db, gctp_settings):
+def test_reconciliation_categories(db, gctp_settings, monkeypatch):
     p = make_portfolio(units_per_entrance=5)
     a, b, c, d, e = p.units
     lease_with_person(a, "1111801111", name="Aktiv Uden Tilmelding")
@@ -315,6 +315,16 @@ def test_reconciliation_categories(db, gctp_settings):
     assert url == f"/lejemaal/{lease_c.pk}/afslut/"
     counts = selectors.disagreement_counts(user=p.caseworker)
     assert counts[selectors.HOLDER_MOVED_OUT] == 1
+    assert counts[selectors.ANY_CATEGORY] == 3  # a, b and c (c is in two categories)
+    # The page's id-list form of the list finds the same units, as does the subquery form
+    # it falls back to for long lists.
+    ids = selectors.disagreement_ids(user=p.caseworker)
+    for category in (None, *selectors.CATEGORIES):
+        by_ids = selectors.disagreement_list(user=p.caseworker, category=category, ids=ids)
+        assert set(by_ids.values_list("pk", flat=True)) == units(category)
+    monkeypatch.setattr(selectors, "_MAX_ID_LIST", 1)
+    by_subquery = selectors.disagreement_list(user=p.caseworker, ids=ids)
+    assert list(by_subquery) == list(selectors.disagreement_list(user=p.caseworker))
     items = selectors.attention_items(user=p.caseworker, organisation=p.organisation)
     assert {i["count"] for i in items} >= {1, 2}
     # Another organisation's user sees none of it.

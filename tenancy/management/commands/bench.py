@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from tenancy import crypto, exports
@@ -187,7 +187,17 @@ class Command(BaseCommand):
             ("search: full CPR", search, {"q": f"{cpr[:6]}-{cpr[6:]}"}),
             ("search: lease number", search, {"q": lease.number}),
         ]
-        return cases
+        # The dashboard and the CPR reconciliation (meaningful after a scan: cpr_bench).
+        cases += [("dashboard", reverse("tenancy:dashboard"), {})]
+        try:
+            reconciliation = reverse("cprlookup:reconciliation")
+        except NoReverseMatch:
+            return cases
+        return [
+            *cases,
+            ("CPR reconciliation: all", reconciliation, {}),
+            ("CPR reconciliation: moved out", reconciliation, {"kategori": "holder_moved_out"}),
+        ]
 
     def _pages(self, user, organisation, counts, n: int, budget: float) -> None:
         """Up to `n` timed requests per page; a page slower than `budget` seconds in total
