@@ -71,6 +71,7 @@ def index(request):
             organisation=organisation, pk=initial["entrance"]
         ).first()
         target_label = _("Hele opgangen %s") % entrance.address if entrance else ""
+    disagreements = selectors.disagreement_counts(user=request.user, organisation=organisation)
     context = {
         "organisation": organisation,
         "price": conf.SEARCH_PRICE,
@@ -81,11 +82,7 @@ def index(request):
         "jobs": selectors.scan_job_list(user=request.user, organisation=organisation)[:5],
         "month_total": selectors.charge_month_total(user=request.user, organisation=organisation),
         "disagreements": [
-            (key, selectors.category_label(key), count)
-            for key, count in selectors.disagreement_counts(
-                user=request.user, organisation=organisation
-            ).items()
-            if key in selectors.CATEGORIES
+            (key, selectors.category_label(key), disagreements[key]) for key in selectors.CATEGORIES
         ],
         "events": selectors.event_list(user=request.user, organisation=organisation)[:10],
         "can_scan": _can_scan(request.user, organisation),

@@ -70,20 +70,25 @@ def apply_domain_error(form, exc: DomainError, field_map: dict | None = None) ->
 # --- frame ------------------------------------------------------------------------------
 
 
+def _providers(module_names, name: str):
+    """(module name, function) for each of the modules that offers `name`; a module that
+    is not there yet is skipped."""
+    for module_name in module_names:
+        try:
+            provider = getattr(importlib.import_module(module_name), name, None)
+        except ImportError:
+            continue
+        if provider is not None:
+            yield module_name, provider
+
+
 def _attention_items(request, organisation) -> list[dict]:
     """Items from the apps that offer `attention_items(*, user, organisation)`. An app
-    that is not there yet is skipped; an app that fails is logged, not shown as a 500."""
+    that fails is logged, not shown as a 500."""
     items: list[dict] = []
     if organisation is None:
         return items
-    for module_name in ATTENTION_SOURCES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        provider = getattr(module, "attention_items", None)
-        if provider is None:
-            continue
+    for module_name, provider in _providers(ATTENTION_SOURCES, "attention_items"):
         try:
             items.extend(provider(user=request.user, organisation=organisation) or [])
         except Exception:  # one app's bug must not take the dashboard down
@@ -536,15 +541,7 @@ def unit_detail(request, pk):
 
 
 def _person_panels(request, person) -> list[str]:
-    panels = []
-    for module_name in PERSON_PANELS:
-        try:
-            provider = getattr(importlib.import_module(module_name), "person_panel", None)
-        except ImportError:
-            continue
-        if provider is not None:
-            panels.append(provider(request, person))
-    return panels
+    return [provider(request, person) for _m, provider in _providers(PERSON_PANELS, "person_panel")]
 
 
 def _person_context(request, person, **extra):
