@@ -4,9 +4,12 @@ Production secrets (SECRET_KEY, FIELD_ENCRYPTION_KEY) have no default, so a miss
 loudly. `make` writes a local `.env` with generated keys for development and tests.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served locally, no CDN
     "django_filters",
     "django_htmx",
+    "core",
     "tenancy",
     "cprlookup",
     "rentregister",
@@ -53,7 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tenancy.middleware.RequestActorMiddleware",
+    "core.middleware.RequestActorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -176,7 +180,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # a web request: see config/celery.py.
 CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -191,7 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tenancy.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Boligkontor API",
@@ -225,9 +228,87 @@ GCTP_BASE_URL = env("GCTP_BASE_URL", default="http://127.0.0.1:8101/cpr-online-g
 GCTP_USERID = env("GCTP_USERID", default="boligkontor")
 GCTP_PASSWORD = env("GCTP_PASSWORD", default="demo-gctp")
 GCTP_TIMEOUT = env.float("GCTP_TIMEOUT", default=10.0)
+# Retries of a transient GCTP failure (timeout, 5xx) with exponential back-off, in seconds.
+GCTP_MAX_ATTEMPTS = env.int("GCTP_MAX_ATTEMPTS", default=4)
+GCTP_BACKOFF_BASE = env.float("GCTP_BACKOFF_BASE", default=0.2)
+GCTP_BACKOFF_MAX = env.float("GCTP_BACKOFF_MAX", default=5.0)
+# The sign-on token shared by every process on the machine (default var/gctp-token.json).
+GCTP_TOKEN_FILE = env.str("GCTP_TOKEN_FILE", default=None)
 HLR_BASE_URL = env("HLR_BASE_URL", default="http://127.0.0.1:8102")
 HLR_API_KEY = env("HLR_API_KEY", default="demo-hlr")
 HLR_TIMEOUT = env.float("HLR_TIMEOUT", default=10.0)
+
+# --- CPR lookups (cprlookup) ---
+# Price per search that reached CPR's landlord service (DKK, 2024 price list).
+CPR_SEARCH_PRICE = Decimal(env.str("CPR_SEARCH_PRICE", default="0.05"))
+# Local time (Europe/Copenhagen) of the nightly scan, "HH:MM".
+CPR_SCAN_TIME = env.str("CPR_SCAN_TIME", default="02:00")
+# Entrances per worker task (the last chunks of a run smaller); each task runs its searches
+# on CPR_SCAN_THREADS threads and records answers in batches of at least
+# CPR_SCAN_RECORD_BATCH while the next searches run. Big chunks keep the threads busy: a
+# chunk's end costs about 5 % of a scan at 200 stairwells a chunk (docs/benchmarks.md).
+CPR_SCAN_CHUNK_SIZE = env.int("CPR_SCAN_CHUNK_SIZE", default=2000)
+CPR_SCAN_THREADS = env.int("CPR_SCAN_THREADS", default=8)
+CPR_SCAN_RECORD_BATCH = env.int("CPR_SCAN_RECORD_BATCH", default=50)
+# An item "running" longer than this is abandoned (its worker died); a job without progress
+# for this long gets its pending items queued again.
+CPR_SCAN_STUCK_SECONDS = env.int("CPR_SCAN_STUCK_SECONDS", default=600)
+# How often the scan sweeper looks for stuck work.
+CPR_SWEEP_INTERVAL_SECONDS = env.int("CPR_SWEEP_INTERVAL_SECONDS", default=60)
+
+# --- Rent register outbox (rentregister) ---
+# Concurrent HTTP requests to the register inside one push run (threads do HTTP only).
+RENT_PUSH_WORKERS = env.int("RENT_PUSH_WORKERS", default=16)
+# Filings claimed per round of a push run.
+RENT_PUSH_BATCH = env.int("RENT_PUSH_BATCH", default=200)
+# Transient failures (register down, timeouts) before a filing needs a caseworker.
+RENT_PUSH_MAX_ATTEMPTS = env.int("RENT_PUSH_MAX_ATTEMPTS", default=8)
+# First back-off after a transient failure, doubled per attempt, capped.
+RENT_PUSH_BACKOFF_SECONDS = env.float("RENT_PUSH_BACKOFF_SECONDS", default=30.0)
+RENT_PUSH_BACKOFF_MAX_SECONDS = env.float("RENT_PUSH_BACKOFF_MAX_SECONDS", default=3600.0)
+# A filing claimed ("sent") longer ago than this is assumed lost (worker died) and re-sent
+# with the same idempotency key.
+RENT_STUCK_AFTER_SECONDS = env.float("RENT_STUCK_AFTER_SECONDS", default=300.0)
+# How often beat runs the filing sweeper.
+RENT_SWEEP_INTERVAL_SECONDS = env.float("RENT_SWEEP_INTERVAL_SECONDS", default=60.0)
+# Warn on the dashboard this many days before a housing-benefit payout cut-off.
+RENT_DEADLINE_WARN_DAYS = env.int("RENT_DEADLINE_WARN_DAYS", default=5)
+# UDK's housing support, for rent corrections dated before 1 June 2014.
+UDK_SUPPORT_EMAIL = env.str("UDK_SUPPORT_EMAIL", default="boligsupport@atp.dk")
+
+
+def _hour_minute(value: str) -> tuple[int, int]:
+    """ "HH:MM" as (hour, minute); a malformed value fails at start-up, not at 2 a.m."""
+    try:
+        hour, minute = (int(part) for part in value.split(":"))
+    except ValueError:
+        hour = minute = -1
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ImproperlyConfigured(f"CPR_SCAN_TIME must be HH:MM, not {value!r}")
+    return hour, minute
+
+
+_scan_hour, _scan_minute = _hour_minute(CPR_SCAN_TIME)
+
+# Every periodic task, in one place (celery beat reads this).
+CELERY_BEAT_SCHEDULE = {
+    "cpr-nightly-scan": {
+        "task": "cprlookup.tasks.scan_schedule",
+        "schedule": crontab(hour=_scan_hour, minute=_scan_minute),
+    },
+    "cpr-scan-sweeper": {
+        "task": "cprlookup.tasks.scan_sweep",
+        "schedule": float(CPR_SWEEP_INTERVAL_SECONDS),
+    },
+    "rentregister-sweep-filings": {
+        "task": "rentregister.sweep_filings",
+        "schedule": RENT_SWEEP_INTERVAL_SECONDS,
+    },
+    "tenancy-purge-old-exports": {
+        "task": "tenancy.export_jobs_purge",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # Exports above this many rows run as a background job with a progress bar.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=10_000)

@@ -4,7 +4,7 @@ change or delete); scans and the derived occupancy data can be inspected, not ed
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import (
     CprCharge,

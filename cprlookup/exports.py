@@ -1,4 +1,4 @@
-"""Excel downloads for CPR lookups (tenancy.excel). Anything downloaded can leave the
+"""Excel downloads for CPR lookups (core.excel). Anything downloaded can leave the
 organisation, so protected persons appear as "Beskyttet person" without name or address,
 and CPR numbers are masked unless the user is a CPR officer of the organisation."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from tenancy import crypto
-from tenancy.excel import Column, xlsx_filename, xlsx_response
+from core import crypto
+from core.excel import Column, xlsx_filename, xlsx_response
 
 from .models import CprLookup
 
@@ -20,7 +20,7 @@ def _cpr(row, full: bool) -> str:
 
 
 def _birth_date(row):
-    from tenancy.validators import cpr_birth_date
+    from core.cpr import cpr_birth_date
 
     try:
         return cpr_birth_date(crypto.decrypt(row.cpr_encrypted))

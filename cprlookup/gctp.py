@@ -41,7 +41,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import http.client
-import importlib
 import json
 import logging
 import os
@@ -195,22 +194,10 @@ class _Transient(Exception):
 # Settings
 
 
-def _conf_module():
-    try:
-        return importlib.import_module("cprlookup.conf")
-    except ModuleNotFoundError as exc:
-        if exc.name != "cprlookup.conf":
-            raise
-        return None
-
-
 def _knob(name: str, value: Any = None) -> Any:
     if value is not None:
         return value
     value = getattr(settings, name, None)
-    if value is None:
-        conf = _conf_module()
-        value = getattr(conf, name, None) if conf is not None else None
     return DEFAULTS.get(name) if value is None else value
 
 

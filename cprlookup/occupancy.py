@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from django.db import connection
 
-from tenancy import crypto
+from core import crypto
 from tenancy.choices import LeaseStatus, LettingCode
 from tenancy.models import Lease, Organisation, Person, Unit
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
@@ -26,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import DomainError
 from tenancy.choices import OrganisationKind
-from tenancy.errors import DomainError
 from tenancy.models import Building, Entrance, Organisation, Property, Unit, normalise_search
 from tenancy.selectors import organisation_ids_for, role_for
 from tenancy.validators import (
@@ -37,7 +38,6 @@ from tenancy.validators import (
     validate_house_number,
 )
 
-from . import conf
 from .gctp import KVIT_WRONG_PASSWORD, GctpClient, GctpError, GctpRefused, GctpUnavailable
 from .gctp import _knob as gctp_knob
 from .models import (
@@ -56,6 +56,10 @@ from .models import (
     UnitOccupancy,
 )
 from .occupancy import apply_answers, bulk_insert, pg_array, raw_cursor
+
+# Private landlords need more than this many dwellings to use the landlord service (CPR
+# Act §39).
+PRIVATE_MIN_DWELLINGS = 10
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +91,13 @@ def eligibility_error(organisation: Organisation) -> str | None:
         ) % {"name": organisation.name}
     if (
         organisation.kind == OrganisationKind.PRIVATE
-        and organisation.dwellings_owned <= conf.PRIVATE_MIN_DWELLINGS
+        and organisation.dwellings_owned <= PRIVATE_MIN_DWELLINGS
     ):
         return _(
             "Private udlejere skal eje og udleje mere end %(n)d boliger for at bruge CPR's "
             "udlejerservice (CPR-loven § 39). %(name)s er registreret med %(owned)d."
         ) % {
-            "n": conf.PRIVATE_MIN_DWELLINGS,
+            "n": PRIVATE_MIN_DWELLINGS,
             "name": organisation.name,
             "owned": organisation.dwellings_owned,
         }
@@ -482,7 +486,16 @@ def write_answers(
         CprCharge,
         CHARGE_FIELDS,
         [
-            (key, organisation.pk, user_id, lookup_id, source, now, month, conf.SEARCH_PRICE)
+            (
+                key,
+                organisation.pk,
+                user_id,
+                lookup_id,
+                source,
+                now,
+                month,
+                settings.CPR_SEARCH_PRICE,
+            )
             for (answer, key), lookup_id in zip(answers, ids, strict=True)
             if answer.chargeable
         ],
@@ -690,8 +703,8 @@ def _chunked(ids: list[int]) -> list[list[int]]:
     about the same time instead of one searching a whole last chunk alone while the others
     idle. Big chunks matter: each chunk ends with its threads falling idle one by one and
     the next task's set-up, several per cent of a scan at 200 stairwells a chunk."""
-    size = max(1, conf.SCAN_CHUNK_SIZE)
-    smallest = max(1, min(size, 2 * conf.SCAN_THREADS))
+    size = max(1, settings.CPR_SCAN_CHUNK_SIZE)
+    smallest = max(1, min(size, 2 * settings.CPR_SCAN_THREADS))
     chunks, start = [], 0
     while start < len(ids):
         left, step = len(ids) - start, size
@@ -846,7 +859,7 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
     job = ScanJob.objects.select_related("organisation").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return 0
-    threads = max(1, min(conf.SCAN_THREADS, len(item_ids)))
+    threads = max(1, min(settings.CPR_SCAN_THREADS, len(item_ids)))
     # The chunk is claimed a slice at a time as the threads need work: claiming 2000 items
     # at once kept every thread idle for a tenth of a second at each chunk's start.
     todo = list(item_ids)
@@ -870,7 +883,7 @@ def scan_chunk_process(*, job_id: int, item_ids: list[int], record_every: int | 
         _finish_items(job, [(item, None, problem) for item in items])
         return len(items)
     client, pool = _scan_resources()
-    batch_min = max(1, record_every or conf.SCAN_RECORD_BATCH)
+    batch_min = max(1, record_every or settings.CPR_SCAN_RECORD_BATCH)
     recorded = 0
     ready: list[tuple[_Item, Answer]] = []
     # Finished searches arrive on a queue (O(1) each; concurrent.futures.wait would watch
@@ -935,7 +948,11 @@ _GCTP_KNOBS = (
 
 def _scan_resources() -> tuple[GctpClient, ThreadPoolExecutor]:
     """This process's (GctpClient, ThreadPoolExecutor) for scans, made on first use."""
-    key = (os.getpid(), max(1, conf.SCAN_THREADS), *(gctp_knob(name) for name in _GCTP_KNOBS))
+    key = (
+        os.getpid(),
+        max(1, settings.CPR_SCAN_THREADS),
+        *(gctp_knob(name) for name in _GCTP_KNOBS),
+    )
     with _scan_lock:
         if _scan_shared.get("key") != key:
             # The old pool is not shut down (a concurrent chunk may still submit to it); its
@@ -1155,7 +1172,9 @@ def scan_sweep(*, stuck_seconds: int | None = None) -> list[tuple[int, list[list
     timeout (their worker died, e.g. SIGKILL) go back to pending; a job with no progress
     for the timeout gets all its pending items queued again (their messages may have been
     lost with the worker). Returns [(job_id, chunks)]."""
-    stuck = timedelta(seconds=conf.SCAN_STUCK_SECONDS if stuck_seconds is None else stuck_seconds)
+    stuck = timedelta(
+        seconds=settings.CPR_SCAN_STUCK_SECONDS if stuck_seconds is None else stuck_seconds
+    )
     now = timezone.now()
     cutoff = now - stuck
     out = []

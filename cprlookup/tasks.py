@@ -11,11 +11,8 @@
 """
 
 from celery import shared_task
-from celery.schedules import crontab
 
-from config.celery import app
-
-from . import conf, services
+from . import services
 from .models import ScanJob
 
 
@@ -52,15 +49,3 @@ def scan_sweep() -> int:
             scan_chunk.delay(job_id, chunk)
             queued += 1
     return queued
-
-
-@app.on_after_finalize.connect
-def setup_periodic_tasks(sender, **kwargs):
-    """Register the nightly scan and the sweeper with Celery beat."""
-    hour, minute = conf.scan_hour_minute()
-    sender.add_periodic_task(
-        crontab(hour=hour, minute=minute), scan_schedule.s(), name="cpr-nightly-scan"
-    )
-    sender.add_periodic_task(
-        float(conf.SWEEP_INTERVAL_SECONDS), scan_sweep.s(), name="cpr-scan-sweeper"
-    )

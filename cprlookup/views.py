@@ -4,25 +4,25 @@ DomainError becomes a form error or a message."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenancy.errors import DomainError
+from core.errors import DomainError
+from core.forms import apply_domain_error
+from core.pagination import page_of
 from tenancy.models import Entrance, Unit
 from tenancy.scope import current_organisation
 from tenancy.selectors import can_reveal_cpr, person_list, role_for
 
-from . import conf, exports, selectors, services
+from . import exports, selectors, services
 from .forms import LookupForm, ReconciliationFilterForm, ScanSettingForm
 from .models import ScanJob
-
-PAGE_SIZE = 50
 
 
 def _organisation(request):
@@ -30,10 +30,6 @@ def _organisation(request):
     if organisation is None:
         raise PermissionDenied(_("Du er ikke medlem af nogen organisation."))
     return organisation
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _can_scan(user, organisation) -> bool:
@@ -59,7 +55,7 @@ def index(request):
                 **form.target_kwargs(),
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            apply_domain_error(form, exc, _LOOKUP_FIELD_MAP)
         else:
             return redirect("cprlookup:lookup_detail", pk=lookup.pk)
     target_label = ""
@@ -74,7 +70,7 @@ def index(request):
     disagreements = selectors.disagreement_counts(user=request.user, organisation=organisation)
     context = {
         "organisation": organisation,
-        "price": conf.SEARCH_PRICE,
+        "price": settings.CPR_SEARCH_PRICE,
         "form": form,
         "target_label": target_label,
         "eligibility_problem": services.eligibility_error(organisation),
@@ -90,20 +86,14 @@ def index(request):
     return render(request, "cprlookup/index.html", context)
 
 
-def _form_errors(form, exc: DomainError) -> None:
-    field_map = {
-        "dar_address_id": "value",
-        "dar_house_id": "value",
-        "address": "value",
-        "unit_id": None,
-        "entrance_id": None,
-    }
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = field_map.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+# Where a lookup's errors belong on the form (the address fields are all typed in "value").
+_LOOKUP_FIELD_MAP = {
+    "dar_address_id": "value",
+    "dar_house_id": "value",
+    "address": "value",
+    "unit_id": None,
+    "entrance_id": None,
+}
 
 
 def _lookup(request, pk):
@@ -144,7 +134,7 @@ def log(request):
     return render(
         request,
         "cprlookup/log.html",
-        {"page": _page(request, lookups), "organisation": organisation},
+        {"page": page_of(request, lookups), "organisation": organisation},
     )
 
 
@@ -161,7 +151,7 @@ def log_person(request, person_pk):
     return render(
         request,
         "cprlookup/log.html",
-        {"page": _page(request, lookups), "organisation": organisation, "person": person},
+        {"page": page_of(request, lookups), "organisation": organisation, "person": person},
     )
 
 
@@ -196,7 +186,7 @@ def scans(request):
         "cprlookup/scans.html",
         {
             "organisation": organisation,
-            "page": _page(
+            "page": page_of(
                 request, selectors.scan_job_list(user=request.user, organisation=organisation)
             ),
             "setting_form": ScanSettingForm(initial={"enabled": bool(setting and setting.enabled)}),
@@ -294,9 +284,8 @@ def reconciliation(request):
     units = selectors.disagreement_list(
         user=request.user, organisation=organisation, category=category or None, ids=ids
     )
-    paginator = Paginator(units, PAGE_SIZE)
-    paginator.count = counts[category or selectors.ANY_CATEGORY]  # counted with the rest
-    page = paginator.get_page(request.GET.get("page"))
+    # counted with the rest
+    page = page_of(request, units, count=counts[category or selectors.ANY_CATEGORY])
     leases = selectors.active_leases_by_unit(u.pk for u in page.object_list)
     rows = []
     for unit in page.object_list:
@@ -354,7 +343,7 @@ def events(request):
         "cprlookup/events.html",
         {
             "organisation": organisation,
-            "page": _page(
+            "page": page_of(
                 request, selectors.event_list(user=request.user, organisation=organisation)
             ),
         },

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class GdprConfig(AppConfig):
     name = "gdpr"
     verbose_name = _("Persondata (GDPR)")
+
+    def ready(self) -> None:
+        """Every full CPR number shown is logged here (tenancy refuses to show one when no
+        app logs it)."""
+        from tenancy import hooks
+
+        from . import services
+
+        hooks.cpr_reveal_loggers.register(services.cpr_reveal_log)

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class RentregisterConfig(AppConfig):
     name = "rentregister"
     verbose_name = _("Huslejeregister")
+
+    def ready(self) -> None:
+        """Plug the rent register into tenancy: file every lease and unit change (inside
+        the change's transaction), the consent panel on the person page, the dashboard's
+        filing and UDK warnings."""
+        from tenancy import hooks
+
+        from . import outbox, selectors, views
+
+        hooks.lease_changed.register(outbox.lease_changed)
+        hooks.unit_changed.register(outbox.unit_changed)
+        hooks.person_panels.register(views.person_panel)
+        hooks.attention_items.register(selectors.attention_items)

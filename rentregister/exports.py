@@ -1,9 +1,9 @@
 """Excel downloads for the rent register: the refund statement (a payout list, so CPR
-numbers end in 0000), the filing queue, UDK tasks and rehousings. All use tenancy.excel."""
+numbers end in 0000), the filing queue, UDK tasks and rehousings. All use core.excel."""
 
 from django.utils.translation import gettext as _
 
-from tenancy.excel import Column
+from core.excel import Column
 
 from .payload import message_da
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,6 @@ from django.utils.translation import gettext as _
 from tenancy.models import Lease, Organisation, Person
 from tenancy.selectors import organisation_ids_for
 
-from . import conf
 from .models import (
     OPEN_STATES,
     Filing,
@@ -122,7 +122,7 @@ def filings_missing_payout(
         return qs.none()
     today = today or timezone.localdate()
     cutoff_end = timezone.make_aware(datetime.combine(deadline.cutoff_date, time.max))
-    if (deadline.cutoff_date - today).days <= conf.RENT_DEADLINE_WARN_DAYS:
+    if (deadline.cutoff_date - today).days <= settings.RENT_DEADLINE_WARN_DAYS:
         return qs
     return qs.filter(
         Q(state__in=[FilingState.REJECTED, FilingState.NEEDS_ATTENTION])

@@ -2,7 +2,7 @@
 retry, cancel), the UDK rules (which changes need a message to Udbetaling Danmark), tenant
 consent for CPR filing, rehousing, corrections and notification contacts.
 
-Every write is atomic and raises tenancy.errors.DomainError with a Danish message.
+Every write is atomic and raises core.errors.DomainError with a Danish message.
 """
 
 import contextlib
@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from tenancy import services as tenancy_services
 from tenancy.choices import LeaseStatus, Role
-from tenancy.errors import DomainError
 from tenancy.models import ChangeRecord, Lease, Membership, Organisation, Person, Unit
 
-from . import conf
 from .models import (
     BLOCKING_STATES,
     Filing,
@@ -58,7 +58,6 @@ UNIT_FIELDS_NOT_AUTOMATIC = ("area_m2", "rooms", "use_code")
 # Unit fields that appear in the filing payload (a change re-files the unit's leases).
 UNIT_FIELDS_FILED = ("bbr_unit_id", "area_m2", "rooms", "floor", "door")
 
-_correction: contextvars.ContextVar[bool] = contextvars.ContextVar("rent_correction", default=False)
 _enqueue_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "rent_enqueue_suppressed", default=False
 )
@@ -74,15 +73,6 @@ def push_enqueue_suppressed() -> Iterator[None]:
         yield
     finally:
         _enqueue_suppressed.reset(token)
-
-
-@contextlib.contextmanager
-def _as_correction() -> Iterator[None]:
-    token = _correction.set(True)
-    try:
-        yield
-    finally:
-        _correction.reset(token)
 
 
 # --- writing filings (called from the outbox hooks, inside the tenancy transaction) -----
@@ -146,6 +136,7 @@ def _write_filing(
     record: ChangeRecord | None = None,
     actor=None,
     operation: str = FilingOperation.UPDATE,
+    correction: bool = False,
 ) -> Filing:
     """Write one outbox row with the full payload. Invalid data is caught here, before
     anything is sent: the filing is created as needs attention with the fields named."""
@@ -156,7 +147,7 @@ def _write_filing(
         change_record=record,
         kind=kind,
         operation=operation,
-        is_correction=_correction.get(),
+        is_correction=correction,
         payload=payload,
         cpr_person_ids=refs,
         effective_date=effective_date,
@@ -183,9 +174,12 @@ def _effective_date(record: ChangeRecord, lease: Lease) -> date:
     return timezone.localdate()
 
 
-def filing_record_lease_change(*, record: ChangeRecord, lease: Lease) -> Filing:
+def filing_record_lease_change(
+    *, record: ChangeRecord, lease: Lease, correction: bool = False
+) -> Filing:
     """A lease changed (create, update, end, reinstate, rent change): write the filing and
-    the UDK tasks the change needs, in the caller's transaction."""
+    the UDK tasks the change needs, in the caller's transaction. `correction`: the change
+    corrects an earlier wrong filing."""
     kind = {
         "create": FilingKind.CREATE,
         "update": FilingKind.UPDATE,
@@ -201,12 +195,17 @@ def filing_record_lease_change(*, record: ChangeRecord, lease: Lease) -> Filing:
         record=record,
         actor=record.actor,
         operation=FilingOperation.CREATE if record.action == "create" else FilingOperation.UPDATE,
+        correction=correction,
     )
-    _udk_rules_for_lease(filing=filing, record=record, lease=lease, previous=previous)
+    _udk_rules_for_lease(
+        filing=filing, record=record, lease=lease, previous=previous, correction=correction
+    )
     return filing
 
 
-def filing_record_unit_change(*, record: ChangeRecord, unit: Unit) -> list[Filing]:
+def filing_record_unit_change(
+    *, record: ChangeRecord, unit: Unit, correction: bool = False
+) -> list[Filing]:
     """A unit's BBR data changed: re-file every active lease on it (the dwelling is part
     of the lease filing) and tell UDK about area, rooms or use code."""
     changed = {k for k, _b, _a in record.changed_fields}
@@ -224,9 +223,10 @@ def filing_record_unit_change(*, record: ChangeRecord, unit: Unit) -> list[Filin
             effective_date=timezone.localdate(),
             record=record,
             actor=record.actor,
+            correction=correction,
         )
         fields = [f for f in UNIT_FIELDS_NOT_AUTOMATIC if f in changed]
-        if _correction.get():
+        if correction:
             if _corrected_later(previous):
                 _task_correction(filing=filing, lease=lease, record=record, model=Unit)
         elif fields:
@@ -259,7 +259,12 @@ def _corrected_later(previous: Filing | None) -> bool:
 
 
 def _udk_rules_for_lease(
-    *, filing: Filing, record: ChangeRecord, lease: Lease, previous: Filing | None
+    *,
+    filing: Filing,
+    record: ChangeRecord,
+    lease: Lease,
+    previous: Filing | None,
+    correction: bool = False,
 ) -> None:
     action = record.action
     if action == "rent_change" and filing.effective_date < UDK_AUTOMATIC_SINCE:
@@ -268,7 +273,7 @@ def _udk_rules_for_lease(
         if _corrected_later(previous):
             _task_reinstate(filing=filing, lease=lease, record=record)
         return
-    if _correction.get():
+    if correction:
         if _corrected_later(previous):
             _task_correction(filing=filing, lease=lease, record=record, model=Lease)
         return
@@ -411,7 +416,7 @@ def _task_pre_2014(*, filing, lease, record) -> UdkTask:
         filing=filing,
         lease=lease,
         kind=UdkTaskKind.PRE_2014_RENT,
-        recipient=conf.UDK_SUPPORT_EMAIL,
+        recipient=settings.UDK_SUPPORT_EMAIL,
         subject=_("Huslejerettelse før 1. juni 2014 for lejemål %s") % lease.number,
         body=body,
     )
@@ -471,20 +476,25 @@ def filing_correct(
         raise DomainError(
             {"rent_effective_date": [_("Angiv hvilken dato rettelsen af huslejen gælder fra.")]}
         )
-    with transaction.atomic(), _as_correction():
+    with transaction.atomic():
         if terms:
-            lease = tenancy_services.lease_update(lease=lease, actor=actor, **terms)
+            lease = tenancy_services.lease_update(
+                lease=lease, actor=actor, correction=True, **terms
+            )
         if rent is not None:
             lease = tenancy_services.lease_change_rent(
-                lease=lease, rent=rent, effective_date=rent_effective_date, actor=actor
+                lease=lease,
+                rent=rent,
+                effective_date=rent_effective_date,
+                actor=actor,
+                correction=True,
             )
     return lease
 
 
 def unit_correct(*, unit: Unit, actor=None, **fields) -> Unit:
     """Correct wrong BBR data of a unit (see filing_correct for the UDK rule)."""
-    with transaction.atomic(), _as_correction():
-        return tenancy_services.unit_update(unit=unit, actor=actor, **fields)
+    return tenancy_services.unit_update(unit=unit, actor=actor, correction=True, **fields)
 
 
 # --- consent ----------------------------------------------------------------------------
@@ -777,8 +787,8 @@ def _send(row: dict) -> tuple[str, object]:
 
 
 def _backoff(attempts: int) -> timedelta:
-    seconds = conf.RENT_PUSH_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0))
-    return timedelta(seconds=min(seconds, conf.RENT_PUSH_BACKOFF_MAX_SECONDS))
+    seconds = settings.RENT_PUSH_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, settings.RENT_PUSH_BACKOFF_MAX_SECONDS))
 
 
 def _merge_warnings(ours: list, theirs: list) -> list:
@@ -866,7 +876,7 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
                     updated_at=now,
                 )
                 stats.rejected += 1
-            elif kind == "error" or row["attempts"] >= conf.RENT_PUSH_MAX_ATTEMPTS:
+            elif kind == "error" or row["attempts"] >= settings.RENT_PUSH_MAX_ATTEMPTS:
                 text = (
                     _("Registret svarede ikke efter %(n)d forsøg (%(err)s).")
                     % {"n": row["attempts"], "err": value}
@@ -911,8 +921,8 @@ def filings_push(
     whenever the pool is about to run dry, collects the answers from a queue and records
     them in bulk (one transaction per flush, at least every FLUSH_SECONDS); a flush also
     unblocks the next filing of each lease answered, so the next claim can take it."""
-    workers = max(1, workers or conf.RENT_PUSH_WORKERS)
-    batch = max(1, batch or conf.RENT_PUSH_BATCH)
+    workers = max(1, workers or settings.RENT_PUSH_WORKERS)
+    batch = max(1, batch or settings.RENT_PUSH_BATCH)
     # Claim again while the pool still has this much queued, so it never waits for us.
     refill_at = max(2 * workers, batch // 2)
     flush_at = max(1, min(batch // 2, 100))
@@ -978,7 +988,7 @@ def filings_push(
 def filings_release_stuck(*, older_than: float | None = None) -> int:
     """Filings claimed long ago whose answer was never recorded (a worker died) go back
     to pending; they are re-sent with the same idempotency key, so never filed twice."""
-    seconds = conf.RENT_STUCK_AFTER_SECONDS if older_than is None else older_than
+    seconds = settings.RENT_STUCK_AFTER_SECONDS if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=seconds)
     return Filing.objects.filter(state=FilingState.SENT, claimed_at__lt=cutoff).update(
         state=FilingState.PENDING, next_attempt_at=None

@@ -7,7 +7,7 @@ accepted filing is never claimed again, and the register honours the idempotency
 
 from config.celery import app
 
-from . import conf, services
+from . import services
 
 
 @app.task(name="rentregister.push_filings", acks_late=True, ignore_result=True)
@@ -22,12 +22,3 @@ def filings_sweep_task() -> dict:
     """Release stuck filings and send everything due (periodic)."""
     stats = services.filings_sweep()
     return {"claimed": stats.claimed, "accepted": stats.accepted}
-
-
-@app.on_after_finalize.connect
-def setup_periodic_tasks(sender, **kwargs):
-    sender.add_periodic_task(
-        conf.RENT_SWEEP_INTERVAL_SECONDS,
-        filings_sweep_task.s(),
-        name="rentregister: sweep filings",
-    )

@@ -7,7 +7,6 @@ through rentregister.services; a DomainError becomes a form error."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.excel import xlsx_filename, xlsx_response
+from core.forms import apply_domain_error
+from core.pagination import page_of
 from tenancy.choices import Role
-from tenancy.excel import xlsx_filename, xlsx_response
 from tenancy.scope import current_organisation
 from tenancy.selectors import person_list, role_for, unit_list
 
@@ -34,18 +35,6 @@ from .forms import (
 )
 from .models import Filing, NotificationContact, Rehousing, UdkTask, UdkTaskStatus
 from .payload import field_label, message_da
-
-
-def _form_error(form, exc: ValidationError) -> None:
-    """Put a DomainError's messages on the form (on the field when it has one)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = name if name in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _xlsx(queryset, stem: str, title: str, columns):
@@ -99,7 +88,7 @@ def filing_list(request):
     qs = selectors.filing_list(user=request.user, organisation=organisation, state=state or None)
     if request.GET.get("format") == "xlsx":
         return _xlsx(qs, "indberetninger", _("Indberetninger"), exports.filing_columns())
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(
         request,
         "rentregister/filing_list.html",
@@ -193,7 +182,7 @@ def task_list(request):
     )
     if request.GET.get("format") == "xlsx":
         return _xlsx(qs, "udk-opgaver", _("UDK-opgaver"), exports.task_columns())
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(
         request,
         "rentregister/task_list.html",
@@ -225,7 +214,7 @@ def rehousing_list(request):
     qs = selectors.rehousing_list(user=request.user, organisation=organisation)
     if request.GET.get("format") == "xlsx":
         return _xlsx(qs, "genhusninger", _("Genhusning"), exports.rehousing_columns())
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(
         request, "rentregister/rehousing_list.html", {"page": page, "end_form": RehousingEndForm()}
     )
@@ -264,7 +253,7 @@ def rehousing_create(request):
                         actor=request.user,
                     )
             except ValidationError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Genhusningen er registreret."))
                 return redirect("rentregister:rehousing_list")
@@ -353,7 +342,7 @@ def contacts(request):
                     organisation=organisation, actor=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Kontaktpersonen er gemt."))
                 return redirect("rentregister:contacts")
@@ -393,7 +382,7 @@ def contact_edit(request, pk):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Kontaktpersonen er gemt."))
                 return redirect("rentregister:contacts")

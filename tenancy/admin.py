@@ -12,15 +12,19 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+from core.cpr import normalise_cpr
+from core.crypto import search_hash
+from core.errors import DomainError
+from core.forms import apply_domain_error
+
 from . import services
-from .crypto import search_hash
-from .errors import DomainError
 from .history import history_for
 from .models import (
     Building,
@@ -36,7 +40,6 @@ from .models import (
     Unit,
     normalise_search,
 )
-from .validators import normalise_cpr
 
 User = get_user_model()
 
@@ -73,19 +76,6 @@ def _history_table(obj) -> str:
         gettext("Ændringer"),
         rows,
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View only: nothing here may be created, changed or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class HistoryMixin:
@@ -134,32 +124,7 @@ class ServiceForm(forms.ModelForm):
             with transaction.atomic():
                 self.instance = self.run_service()
         except ValidationError as exc:
-            self._add_service_errors(exc)
-
-    def _add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for field, errors in exc.error_dict.items():
-            if field in self.fields:
-                self.add_error(field, errors)
-            else:
-                label = (
-                    self.instance._meta.get_field(field).verbose_name
-                    if field != "__all__" and _has_field(self.instance, field)
-                    else ""
-                )
-                for error in errors:
-                    for message in error.messages if hasattr(error, "messages") else [error]:
-                        self.add_error(None, f"{label}: {message}" if label else message)
-
-
-def _has_field(instance, name: str) -> bool:
-    try:
-        instance._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
+            apply_domain_error(self, exc)
 
 
 class ServiceAdmin(HistoryMixin, admin.ModelAdmin):

@@ -11,8 +11,6 @@ only through the logged reveal action for CPR officers).
 from decimal import Decimal
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -24,10 +22,8 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
-from gdpr.services import cpr_reveal
+from core.api import StrictInputSerializer, validated
 
 from . import selectors, services
 from .choices import HeatingForm, HolderType, LettingCode, UtilityPayment
@@ -49,43 +45,6 @@ from .models import (
     Property,
     Unit,
 )
-
-# --- errors -----------------------------------------------------------------------------
-
-
-def _validation_error_data(exc: DjangoValidationError) -> dict:
-    """A Django/domain ValidationError as DRF-style data: field errors keyed by field,
-    errors without a field under "detail" (one message) or "non_field_errors"."""
-    if hasattr(exc, "error_dict"):
-        data = {}
-        for field, messages in exc.message_dict.items():
-            key = api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field
-            data[key] = list(messages)
-        return data
-    messages = exc.messages
-    if len(messages) == 1:
-        return {"detail": messages[0]}
-    return {api_settings.NON_FIELD_ERRORS_KEY: messages}
-
-
-def exception_handler(exc, context):
-    """DRF's handler plus the project's errors: a broken business rule (DomainError) or a
-    Django ValidationError is a 400 with its Danish message; deleting something other
-    records still point at is a 409. Everything else is DRF's standard handling."""
-    if isinstance(exc, DjangoValidationError):
-        return Response(_validation_error_data(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ProtectedError | RestrictedError):
-        return Response(
-            {
-                "detail": _(
-                    "Kan ikke slettes, fordi andre oplysninger henviser til det (fx bygninger, "
-                    "enheder eller lejemål). Fjern eller flyt dem først."
-                )
-            },
-            status=status.HTTP_409_CONFLICT,
-        )
-    return drf_exception_handler(exc, context)
-
 
 # --- shared fields ----------------------------------------------------------------------
 
@@ -112,19 +71,6 @@ class ScopedPk(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.selector(user=self.context["request"].user)
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not know instead of silently
-    ignoring them (a client must not believe it changed something it did not)."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("Feltet findes ikke eller kan ikke ændres her.")] for name in unknown}
-            )
-        return attrs
 
 
 # --- organisations and departments -------------------------------------------------------
@@ -284,7 +230,7 @@ class BuildingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=BuildingInputSerializer, responses={201: BuildingSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(BuildingInputSerializer, request)
+        data = validated(BuildingInputSerializer, request)
         building = services.building_create(actor=request.user, **data)
         return Response(BuildingSerializer(building).data, status=status.HTTP_201_CREATED)
 
@@ -335,16 +281,9 @@ class EntranceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=EntranceInputSerializer, responses={201: EntranceSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(EntranceInputSerializer, request)
+        data = validated(EntranceInputSerializer, request)
         entrance = services.entrance_create(actor=request.user, **data)
         return Response(EntranceSerializer(entrance).data, status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class, request, *, partial: bool = False) -> dict:
-    """Validate request data with an input serializer (400 on bad input)."""
-    serializer = serializer_class(data=request.data, partial=partial, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- units --------------------------------------------------------------------------------
@@ -414,14 +353,14 @@ class UnitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=UnitCreateSerializer, responses={201: UnitSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(UnitCreateSerializer, request)
+        data = validated(UnitCreateSerializer, request)
         unit = services.unit_create(actor=request.user, **data)
         return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UnitUpdateSerializer, responses={200: UnitSerializer})
     def partial_update(self, request, *args, **kwargs):
         unit = self.get_object()
-        data = _valid(UnitUpdateSerializer, request, partial=True)
+        data = validated(UnitUpdateSerializer, request, partial=True)
         unit = services.unit_update(unit=unit, actor=request.user, **data)
         return Response(UnitSerializer(unit).data)
 
@@ -571,7 +510,7 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def search(self, request):
         """As the list with `q`, but the search text travels in the body, so a CPR number
         stays out of URLs and access logs. Paged like the list (`?page=`)."""
-        data = _valid(PersonSearchSerializer, request)
+        data = validated(PersonSearchSerializer, request)
         params = {k: v for k, v in data.items() if v not in (None, "")}
         filterset = ApiPersonFilter(params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
@@ -581,14 +520,14 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(PersonCreateSerializer, request)
+        data = validated(PersonCreateSerializer, request)
         person = services.person_create(actor=request.user, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PersonUpdateSerializer, responses={200: PersonSerializer})
     def partial_update(self, request, *args, **kwargs):
         person = self.get_object()
-        data = _valid(PersonUpdateSerializer, request, partial=True)
+        data = validated(PersonUpdateSerializer, request, partial=True)
         person = services.person_update(person=person, actor=request.user, **data)
         return Response(PersonSerializer(person).data)
 
@@ -604,8 +543,8 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="reveal-cpr")
     def reveal_cpr(self, request, pk=None):
         person = self.get_object()
-        data = _valid(RevealCprInputSerializer, request)
-        cpr = cpr_reveal(user=request.user, person=person, purpose=data["purpose"])
+        data = validated(RevealCprInputSerializer, request)
+        cpr = services.person_cpr_reveal(user=request.user, person=person, purpose=data["purpose"])
         return Response({"cpr": cpr})
 
 
@@ -740,13 +679,13 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=LeaseCreateSerializer, responses={201: LeaseSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(LeaseCreateSerializer, request)
+        data = validated(LeaseCreateSerializer, request)
         lease = services.lease_create(actor=request.user, **data)
         return self._reply(lease, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         lease = self.get_object()
-        data = _valid(LeaseUpdateSerializer, request, partial=True)
+        data = validated(LeaseUpdateSerializer, request, partial=True)
         lease = services.lease_update(lease=lease, actor=request.user, **data)
         return self._reply(lease)
 
@@ -756,7 +695,7 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         lease = self.get_object()
-        data = _valid(LeaseEndSerializer, request)
+        data = validated(LeaseEndSerializer, request)
         lease = services.lease_end(lease=lease, actor=request.user, **data)
         return self._reply(lease)
 
@@ -768,7 +707,7 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
         lease = self.get_object()
-        _valid(EmptySerializer, request)
+        validated(EmptySerializer, request)
         lease = services.lease_reinstate(lease=lease, actor=request.user)
         return self._reply(lease)
 
@@ -780,6 +719,6 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="change-rent")
     def change_rent(self, request, pk=None):
         lease = self.get_object()
-        data = _valid(LeaseChangeRentSerializer, request)
+        data = validated(LeaseChangeRentSerializer, request)
         lease = services.lease_change_rent(lease=lease, actor=request.user, **data)
         return self._reply(lease)

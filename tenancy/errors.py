@@ -1,11 +1,6 @@
-"""Domain errors: a ValidationError with a human (Danish) message that views turn into a
-form error and the API into a 400."""
+"""Tenancy's own domain errors (the base type lives in core.errors)."""
 
-from django.core.exceptions import ValidationError
-
-
-class DomainError(ValidationError):
-    """A business rule was broken; the message says which and what to do instead."""
+from core.errors import DomainError
 
 
 class TenantChangeError(DomainError):

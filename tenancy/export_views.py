@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from core.errors import DomainError
+from core.excel import xlsx_filename, xlsx_response
+
 from . import exports
-from .errors import DomainError
-from .excel import xlsx_filename, xlsx_response
 from .scope import current_organisation
 
 

@@ -5,7 +5,7 @@ list and the API, so "the filtered set" means one thing everywhere. Rows are rea
 `values_list(...)` of only the needed columns and `.iterator(chunk_size=...)`, so memory stays
 flat on a 600,000-unit portfolio; lease parties come in one extra query per chunk.
 
-Small exports are built inside the request (`export_rows` + `tenancy.excel.xlsx_response`);
+Small exports are built inside the request (`export_rows` + `core.excel.xlsx_response`);
 larger ones are an `ExportJob` that a Celery worker runs with `export_job_run`.
 
 People: the CPR number is only ever read in its masked form (DDMMYY-xxxx); protected persons
@@ -31,10 +31,11 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from core.excel import Column, write_xlsx, xlsx_filename
+
 from . import selectors
 from .choices import HeatingForm, HolderType, LeaseStatus, LettingCode, UtilityPayment
-from .errors import DomainError
-from .excel import Column, write_xlsx, xlsx_filename
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
 from .models import ExportJob, Lease, Organisation
 

@@ -6,10 +6,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.cpr import normalise_cpr
+from core.crypto import search_hash
+
 from .choices import HolderType, LeaseStatus, LettingCode
-from .crypto import search_hash
 from .models import Entrance, Lease, Person, Property, Unit, normalise_search
-from .validators import normalise_cpr
 
 
 class PropertyFilter(django_filters.FilterSet):

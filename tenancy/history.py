@@ -8,7 +8,8 @@ from uuid import UUID
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .middleware import current_request_id
+from core.middleware import current_request_id
+
 from .models import ChangeRecord, Person
 
 # Never put in a snapshot: the encrypted CPR and its hash are not history anyone reads.

@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
+from core import crypto
+
 from .choices import (
     HeatingForm,
     HolderType,

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.cpr import normalise_cpr
+
 from . import selectors
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, UnitFilter
 from .models import normalise_search
-from .validators import normalise_cpr
 
 LIMIT = 10
 _POSTCODE = re.compile(r"^\d{4}$")

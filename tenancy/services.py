@@ -5,20 +5,24 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from rentregister import outbox as rent_outbox
+from core.cpr import cpr_birth_date, normalise_cpr, validate_cpr
+from core.errors import DomainError
 
+from . import hooks
 from .choices import LeaseStatus
-from .errors import DomainError, TenantChangeError
+from .errors import TenantChangeError
 from .history import record_change, snapshot
 from .models import Building, Entrance, Lease, Organisation, Person, Property, Unit
-from .validators import cpr_birth_date, normalise_cpr, validate_cpr
+from .selectors import can_reveal_cpr
 
 FAR_FUTURE = date(9999, 12, 31)
+# The reveal log's purpose column (gdpr.CprReveal.purpose) holds this many characters.
+REVEAL_PURPOSE_MAX_LENGTH = 300
 
 
 def _full_clean(obj, **kwargs) -> None:
@@ -62,6 +66,36 @@ def person_create(
             instance=person, action="create", actor=actor, before=None, after=snapshot(person)
         )
     return person
+
+
+def person_cpr_reveal(*, user, person: Person, purpose: str) -> str:
+    """Return the person's full CPR number ("DDMMYY-SSSS") and log the reveal. Only a CPR
+    officer of the person's organisation may do this (most staff never see the last four
+    digits; each reveal is logged with its purpose, docs/domain.md "Personal data").
+
+    Raises PermissionDenied for anyone else, DomainError when the purpose is missing or
+    the person has no CPR number stored (nothing is logged then), and DomainError when no
+    app logs reveals (tenancy.hooks.cpr_reveal_loggers is empty). The reveal is logged
+    before the number is returned, in one transaction, so no number is shown unlogged.
+    """
+    if not getattr(user, "is_authenticated", False) or not can_reveal_cpr(
+        user=user, organisation_id=person.organisation_id
+    ):
+        raise PermissionDenied(_("Kun CPR-ansvarlige i personens organisation kan se CPR-numre."))
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise DomainError({"purpose": [_("Skriv formålet med at se CPR-nummeret.")]})
+    if len(purpose) > REVEAL_PURPOSE_MAX_LENGTH:
+        raise DomainError(
+            {"purpose": [_("Formålet må højst være %d tegn.") % REVEAL_PURPOSE_MAX_LENGTH]}
+        )
+    if not person.cpr_encrypted:
+        raise DomainError(_("Der er ikke registreret et CPR-nummer for personen."))
+    if not len(hooks.cpr_reveal_loggers):
+        raise DomainError(_("Visning af CPR-numre er ikke tilgængelig: ingen logning."))
+    with transaction.atomic():
+        hooks.cpr_reveal_loggers.call(user=user, person=person, purpose=purpose)
+    return person.reveal_cpr()
 
 
 def _apply_cpr(person: Person, cpr: str) -> None:
@@ -331,8 +365,9 @@ UNIT_EDITABLE = {
 }
 
 
-def unit_update(*, unit: Unit, actor=None, **fields) -> Unit:
-    """Change BBR data or the letting code of a unit."""
+def unit_update(*, unit: Unit, actor=None, correction: bool = False, **fields) -> Unit:
+    """Change BBR data or the letting code of a unit. `correction`: the change corrects
+    wrong data rather than recording a new fact (what the rent register tells UDK differs)."""
     unknown = set(fields) - UNIT_EDITABLE
     if unknown:
         raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
@@ -348,7 +383,7 @@ def unit_update(*, unit: Unit, actor=None, **fields) -> Unit:
         record = record_change(
             instance=unit, action="update", actor=actor, before=before, after=snapshot(unit)
         )
-        rent_outbox.unit_changed(record=record, unit=unit)
+        hooks.unit_changed.call(hooks.UnitChange(record=record, unit=unit, correction=correction))
     return unit
 
 
@@ -467,11 +502,11 @@ def lease_create(
             after=snapshot(lease),
             people=parties,
         )
-        rent_outbox.lease_changed(record=record, lease=lease)
+        hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
     return lease
 
 
-def lease_update(*, lease: Lease, actor=None, **fields) -> Lease:
+def lease_update(*, lease: Lease, actor=None, correction: bool = False, **fields) -> Lease:
     """Change the terms of a lease. The tenant (parties) and start date are not terms: a
     tenant change is always end + new lease (DOMAIN.md §3)."""
     if "parties" in fields:
@@ -520,7 +555,9 @@ def lease_update(*, lease: Lease, actor=None, **fields) -> Lease:
             after=snapshot(lease),
             people=lease.parties.all(),
         )
-        rent_outbox.lease_changed(record=record, lease=lease)
+        hooks.lease_changed.call(
+            hooks.LeaseChange(record=record, lease=lease, correction=correction)
+        )
     return lease
 
 
@@ -553,7 +590,7 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
             after=snapshot(lease),
             people=lease.parties.all(),
         )
-        rent_outbox.lease_changed(record=record, lease=lease)
+        hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
     return lease
 
 
@@ -584,11 +621,18 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
             after=snapshot(lease),
             people=lease.parties.all(),
         )
-        rent_outbox.lease_changed(record=record, lease=lease)
+        hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
     return lease
 
 
-def lease_change_rent(*, lease: Lease, rent: Decimal, effective_date: date, actor=None) -> Lease:
+def lease_change_rent(
+    *,
+    lease: Lease,
+    rent: Decimal,
+    effective_date: date,
+    actor=None,
+    correction: bool = False,
+) -> Lease:
     """Change the monthly rent from a date (recorded in the history)."""
     if lease.status != LeaseStatus.ACTIVE:
         raise DomainError(_("Huslejen kan kun ændres på et aktivt lejemål."))
@@ -618,5 +662,7 @@ def lease_change_rent(*, lease: Lease, rent: Decimal, effective_date: date, acto
             after=after,
             people=lease.parties.all(),
         )
-        rent_outbox.lease_changed(record=record, lease=lease)
+        hooks.lease_changed.call(
+            hooks.LeaseChange(record=record, lease=lease, correction=correction)
+        )
     return lease

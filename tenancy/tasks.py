@@ -3,9 +3,6 @@
 Tasks are thin: they take ids and call the functions in `tenancy.exports`."""
 
 from celery import shared_task
-from celery.schedules import crontab
-
-from config.celery import app
 
 from . import exports
 
@@ -20,10 +17,3 @@ def export_job_run_task(job_id: int) -> None:
 def export_jobs_purge_task() -> None:
     """Delete export files and jobs older than a week."""
     exports.export_jobs_purge()
-
-
-@app.on_after_finalize.connect
-def setup_periodic_tasks(sender, **kwargs):
-    sender.add_periodic_task(
-        crontab(hour=3, minute=17), export_jobs_purge_task.s(), name="tenancy: purge old exports"
-    )

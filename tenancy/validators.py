@@ -1,10 +1,10 @@
-"""Validators for Danish identifiers and DAR address parts (shared/INTERFACES.md)."""
+"""Validators for the CVR number and DAR address parts (docs/domain.md, "Identifiers").
+CPR numbers are handled in core.cpr, since every app that holds people needs them."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -12,27 +12,6 @@ HOUSE_NUMBER_RE = re.compile(r"^[1-9][0-9]{0,2}[A-Z]?$")
 FLOOR_RE = re.compile(r"^(st|kl[0-9]?|k[2-9]|[1-9][0-9]?)$")
 DOOR_RE = re.compile(r"^(tv|th|mf|[0-9A-Za-z/\-]{1,4})$")
 FOUR_DIGITS_RE = re.compile(r"^[0-9]{4}$")
-
-
-def normalise_cpr(value: str) -> str:
-    """Return the 10 digits of a CPR number, accepting `DDMMYY-SSSS` and spaces."""
-    return stdnum_cpr.compact(value or "")
-
-
-def validate_cpr(value: str) -> None:
-    """Format and embedded birth date. Modulus 11 is NOT checked: since 2007 valid CPR
-    numbers without it are issued (DOMAIN.md vocabulary, INTERFACES.md)."""
-    try:
-        stdnum_cpr.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("Ugyldigt CPR-nummer. Skriv 10 cifre som DDMMÅÅ-XXXX med en gyldig fødselsdato."),
-            code="invalid_cpr",
-        ) from exc
-
-
-def cpr_birth_date(value: str):
-    return stdnum_cpr.get_birth_date(normalise_cpr(value))
 
 
 def validate_cvr(value: str) -> None:

@@ -4,17 +4,13 @@ Views stay thin: reads go through tenancy.selectors (scoped to the organisation 
 the switcher), writes through tenancy.services; a DomainError becomes a form error.
 """
 
-import importlib
-import json
 import logging
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
@@ -23,10 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from core.crypto import search_hash
+from core.errors import DomainError
+from core.forms import apply_domain_error
+from core.pagination import PAGE_SIZE, ListPaginator, page_of
+
+from . import hooks, selectors, services
 from .choices import LeaseStatus
-from .crypto import search_hash
-from .errors import DomainError, TenantChangeError
+from .errors import TenantChangeError
 from .filters import (
     EntranceFilter,
     LeaseFilter,
@@ -42,11 +42,6 @@ from .search import search as search_all
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 50
-ATTENTION_SOURCES = ("cprlookup.selectors", "rentregister.selectors")
-# Apps that add a panel to the person page: `person_panel(request, person)` -> HTML.
-PERSON_PANELS = ("rentregister.views",)
-
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -55,44 +50,20 @@ def _scoped(request, selector):
     return selector(user=request.user, organisation=current_organisation(request))
 
 
-def apply_domain_error(form, exc: DomainError, field_map: dict | None = None) -> None:
-    """Put a service's DomainError on the form: on the named field when the error names
-    one the form has, otherwise as a form-wide error."""
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = field_map.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- frame ------------------------------------------------------------------------------
 
 
-def _providers(module_names, name: str):
-    """(module name, function) for each of the modules that offers `name`; a module that
-    is not there yet is skipped."""
-    for module_name in module_names:
-        try:
-            provider = getattr(importlib.import_module(module_name), name, None)
-        except ImportError:
-            continue
-        if provider is not None:
-            yield module_name, provider
-
-
 def _attention_items(request, organisation) -> list[dict]:
-    """Items from the apps that offer `attention_items(*, user, organisation)`. An app
-    that fails is logged, not shown as a 500."""
+    """Items from the apps registered on tenancy.hooks.attention_items. An app that fails
+    is logged, not shown as a 500."""
     items: list[dict] = []
     if organisation is None:
         return items
-    for module_name, provider in _providers(ATTENTION_SOURCES, "attention_items"):
+    for provider in hooks.attention_items:
         try:
             items.extend(provider(user=request.user, organisation=organisation) or [])
         except Exception:  # one app's bug must not take the dashboard down
-            logger.exception("attention_items failed in %s", module_name)
+            logger.exception("attention_items failed in %r", provider)
     return items
 
 
@@ -248,59 +219,6 @@ LISTS = {
         "tenancy/lease_list.html",
     ),
 }
-
-
-class TwoEndedPaginator(Paginator):
-    """A paginator that reads pages in the second half from the other end (reversed order,
-    small OFFSET), so the last page of 600,000 units costs as little as the first."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        if bottom > self.count // 2 and hasattr(self.object_list, "reverse"):
-            rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
-            rows.reverse()
-            return self._get_page(rows, number, self)
-        return super().page(number)
-
-
-def _planner_estimate(queryset) -> int:
-    """PostgreSQL's own estimate of how many rows the query returns (from table statistics;
-    no rows are read)."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class ListPaginator(TwoEndedPaginator):
-    """Exact result counts up to EXACT_LIMIT rows. Above that, on PostgreSQL, the planner's
-    estimate (shown as "ca."): counting 600,000 rows exactly costs ~100 ms on every page
-    view, and nobody needs the exact size of a list that long. The last page is still the
-    true last rows, because pages in the second half are read from the other end."""
-
-    EXACT_LIMIT = 10_000
-    _exact = True
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list.order_by()
-        capped = queryset[: self.EXACT_LIMIT + 1].count()
-        if capped <= self.EXACT_LIMIT:
-            return capped
-        if connection.vendor != "postgresql":
-            return queryset.count()
-        self._exact = False
-        return max(_planner_estimate(queryset), capped)
-
-    @property
-    def count_is_exact(self) -> bool:
-        self.count  # noqa: B018 - computing the count decides exactness
-        return self._exact
 
 
 def _ordering(config: ListConfig, requested: str) -> tuple[str, list[str]]:
@@ -496,13 +414,12 @@ def property_detail(request, pk):
         .filter(building__property=prop)
         .order_by("street_name", "house_number", "pk")
     )
-    paginator = Paginator(entrances, PAGE_SIZE)
     return render(
         request,
         "tenancy/property_detail.html",
         {
             "object": prop,
-            "entrances": paginator.get_page(request.GET.get("page")),
+            "entrances": page_of(request, entrances),
             "history": _history(prop),
         },
     )
@@ -541,7 +458,7 @@ def unit_detail(request, pk):
 
 
 def _person_panels(request, person) -> list[str]:
-    return [provider(request, person) for _m, provider in _providers(PERSON_PANELS, "person_panel")]
+    return [panel(request, person) for panel in hooks.person_panels]
 
 
 def _person_context(request, person, **extra):
@@ -576,16 +493,11 @@ def person_reveal_cpr(request, pk):
     revealed = ""
     if form.is_valid():
         try:
-            from gdpr.services import cpr_reveal
-        except ImportError:
-            form.add_error(None, _("Visning af CPR-numre er ikke tilgængelig endnu."))
-        else:
-            try:
-                revealed = cpr_reveal(
-                    user=request.user, person=person, purpose=form.cleaned_data["purpose"]
-                )
-            except DomainError as exc:
-                apply_domain_error(form, exc)
+            revealed = services.person_cpr_reveal(
+                user=request.user, person=person, purpose=form.cleaned_data["purpose"]
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
     response = render(
         request,
         "tenancy/person_detail.html",

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.errors import DomainError
 from cprlookup import selectors, services
 from cprlookup.models import (
     CprCharge,
@@ -18,7 +19,6 @@ from cprlookup.models import (
     OccupancyStatus,
     UnitOccupancy,
 )
-from tenancy.errors import DomainError
 from tenancy.models import Unit
 from tests.cprlookup.fixtures_cpr import SINCE, lease_with_person, make_portfolio, register
 from tests.factories import UnitFactory, make_person

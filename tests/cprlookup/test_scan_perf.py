@@ -100,8 +100,8 @@ def test_recording_a_batch_takes_the_same_statements_whatever_its_size(
 def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
     """Big chunks, tapering at the end: no chunk takes more than half of what is left (down
     to 2 x SCAN_THREADS), so the workers finish together."""
-    monkeypatch.setattr("cprlookup.conf.SCAN_CHUNK_SIZE", 2000)
-    monkeypatch.setattr("cprlookup.conf.SCAN_THREADS", 8)
+    settings.CPR_SCAN_CHUNK_SIZE = 2000
+    settings.CPR_SCAN_THREADS = 8
     ids = list(range(1, 8178))
     chunks = services._chunked(ids)
     assert [i for chunk in chunks for i in chunk] == ids
@@ -121,7 +121,7 @@ def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
 ):
     """The chunk is claimed a few stairwells at a time (4 x threads); however fast the
     answers come back, the task goes on until its whole chunk is done."""
-    monkeypatch.setattr("cprlookup.conf.SCAN_THREADS", 2)
+    settings.CPR_SCAN_THREADS = 2
     claims = []
     original = services._claim
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from cprlookup import services, tasks
 from cprlookup.models import (
     CprCharge,
@@ -16,7 +17,6 @@ from cprlookup.models import (
     ScanSetting,
     ScanStatus,
 )
-from tenancy.errors import DomainError
 from tests.cprlookup.fixtures_cpr import SINCE, make_portfolio, register
 
 pytestmark = pytest.mark.django_db
@@ -122,16 +122,18 @@ def test_nightly_schedule_starts_opted_in_organisations(db, django_capture_on_co
 
 
 def test_periodic_tasks_registered():
+    """One beat schedule (settings.CELERY_BEAT_SCHEDULE) names the nightly scan at the
+    configured time and the sweeper, and every task it names exists."""
     from config.celery import app
 
     app.loader.import_default_modules()
-    app.finalize()
-    tasks.setup_periodic_tasks(app)
-    names = set(app.conf.beat_schedule)
-    assert {"cpr-nightly-scan", "cpr-scan-sweeper"} <= names
-    nightly = app.conf.beat_schedule["cpr-nightly-scan"]["schedule"]
+    schedule = app.conf.beat_schedule
+    assert {"cpr-nightly-scan", "cpr-scan-sweeper", "rentregister-sweep-filings"} <= set(schedule)
+    nightly = schedule["cpr-nightly-scan"]["schedule"]
     assert nightly.hour == {2}
     assert nightly.minute == {0}
+    for entry in schedule.values():
+        assert entry["task"] in app.tasks, entry["task"]
 
 
 def test_sweeper_requeues_stuck_work_and_the_scan_finishes(db, gctp_settings):

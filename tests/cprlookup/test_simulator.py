@@ -20,10 +20,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from core import crypto
 from cprlookup.gctp import GctpClient, GctpRefused
 from cprlookup.management.commands import gctp_sim_build as build
 from cprlookup.management.commands.gctp_sim_build import build_register, decrypt_cprs
-from tenancy import crypto, services
+from tenancy import services
 from tests.cprlookup.conftest import SAMPLE
 from tests.factories import (
     EntranceFactory,

@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.errors import DomainError
 from gdpr.models import CprReveal
 from gdpr.services import cpr_reveal
-from tenancy.errors import DomainError
 from tests.factories import MembershipFactory, make_person
 
 pytestmark = pytest.mark.django_db

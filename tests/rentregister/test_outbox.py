@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from rentregister import conf, services
+from core.errors import DomainError
+from rentregister import services
 from rentregister.models import Filing, FilingKind, FilingState
 from tenancy import services as tenancy_services
-from tenancy.errors import DomainError
 from tests.factories import UnitFactory, make_lease
 from tests.rentregister.fixtures_rent import make_rent_unit, push, rent_lease, rent_unit
 
@@ -100,12 +100,12 @@ def test_transient_failure_backs_off_then_needs_attention(
     assert "svarede ikke" in filing.last_error
     # Not due yet: a push does not send it.
     assert push().claimed == 0
-    for _ in range(conf.RENT_PUSH_MAX_ATTEMPTS - 1):
+    for _ in range(settings.RENT_PUSH_MAX_ATTEMPTS - 1):
         Filing.objects.filter(pk=filing.pk).update(next_attempt_at=None)
         push()
     filing.refresh_from_db()
     assert filing.state == FilingState.NEEDS_ATTENTION
-    assert filing.attempts == conf.RENT_PUSH_MAX_ATTEMPTS
+    assert filing.attempts == settings.RENT_PUSH_MAX_ATTEMPTS
     # The caseworker retries once the register is back: filed exactly once.
     hlr_simulator.configure(down=False)
     services.filing_retry(filing=filing, actor=None)

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import DomainError
 from rentregister import selectors, services
 from rentregister.models import Filing, FilingKind, Rehousing, RehousingStatus
 from tenancy import services as tenancy_services
-from tenancy.errors import DomainError
 from tests.factories import make_lease, make_person
 from tests.rentregister.fixtures_rent import make_rent_unit, push, rent_lease, rent_unit
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import DomainError
 from rentregister import services
 from rentregister.models import Filing, FilingKind, UdkTask, UdkTaskKind, UdkTaskStatus
 from tenancy import services as tenancy_services
-from tenancy.errors import DomainError
 from tests.rentregister.fixtures_rent import backdate_filings, push, rent_lease, rent_unit
 
 pytestmark = pytest.mark.django_db

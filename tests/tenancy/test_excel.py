@@ -7,7 +7,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from tenancy.excel import FORMATS, Column, write_xlsx, xlsx_filename, xlsx_response
+from core.excel import FORMATS, Column, write_xlsx, xlsx_filename, xlsx_response
 
 
 def _write(columns, rows, **kwargs):
@@ -179,7 +179,7 @@ def test_fallback_through_openpyxl_cells_writes_the_same_workbook(monkeypatch):
     """Without et_xmlfile's text stream (e.g. openpyxl on lxml) rows go through
     openpyxl's cell writer; the result must be the same."""
     _, fast = _write(MIXED_COLUMNS, MIXED_ROWS)
-    monkeypatch.setattr("tenancy.excel._raw_stream", lambda xf: None)
+    monkeypatch.setattr("core.excel._raw_stream", lambda xf: None)
     _, fallback = _write(MIXED_COLUMNS, MIXED_ROWS)
 
     def comparable(sheet):

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.excel import FORMATS
 from tenancy import exports
-from tenancy.excel import FORMATS
 from tenancy.models import ExportJob, Membership
 from tests.factories import MembershipFactory, UnitFactory, make_lease, make_person
 

@@ -2,8 +2,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.pagination import ListPaginator
 from tenancy.models import Unit
-from tenancy.views import ListPaginator
 from tests.factories import EntranceFactory, MembershipFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db

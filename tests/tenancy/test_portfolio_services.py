@@ -1,7 +1,7 @@
 import pytest
 
+from core.errors import DomainError
 from tenancy import services
-from tenancy.errors import DomainError
 from tenancy.history import history_for
 from tenancy.models import Unit
 from tests.factories import BuildingFactory, DepartmentFactory, UnitFactory

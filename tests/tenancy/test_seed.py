@@ -17,7 +17,9 @@ from django.db import connection
 from django.db.models import Count
 from stdnum.dk import cvr as stdnum_cvr
 
-from tenancy import crypto, services
+from core import crypto
+from core.cpr import cpr_birth_date, validate_cpr
+from tenancy import services
 from tenancy.choices import LeaseStatus, LettingCode, Role
 from tenancy.demo_data import (
     DEMO_ORGANISATIONS,
@@ -34,7 +36,6 @@ from tenancy.models import (
     Person,
     Unit,
 )
-from tenancy.validators import cpr_birth_date, validate_cpr
 
 DEMO_CVRS = [o.cvr for o in DEMO_ORGANISATIONS]
 

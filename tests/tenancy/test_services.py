@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from tenancy import crypto, services
-from tenancy.errors import DomainError, TenantChangeError
+from core import crypto
+from core.errors import DomainError
+from tenancy import services
+from tenancy.errors import TenantChangeError
 from tenancy.history import history_for, history_scrub_person
 from tenancy.models import Lease, Person
 from tests.factories import BuildingFactory, UnitFactory, make_lease, make_person

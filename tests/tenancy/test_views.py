@@ -278,7 +278,7 @@ def test_person_list_keeps_cpr_numbers_out_of_urls(client_cw, organisation):
 
 
 def test_person_list_cpr_ref_export_finds_the_person(client_cw, organisation):
-    from tenancy.crypto import search_hash
+    from core.crypto import search_hash
 
     make_person(organisation, name="Mette Holm", cpr="1705801234")
     make_person(organisation, name="Anden Person")

@@ -36,7 +36,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
 
-from cprlookup import conf, services
+from cprlookup import services
 from cprlookup.models import CprCharge, CprLookup, LookupOutcome, ScanJob, ScanStatus
 from tenancy.demo_data import SCALE_ORGANISATION_NAME
 from tenancy.models import Entrance, Organisation, Unit
@@ -102,7 +102,7 @@ class Command(BaseCommand):
         from cprlookup.gctp import GctpClient
 
         entrances = list(Entrance.objects.filter(organisation=org).values_list("dar_id", flat=True))
-        threads = concurrency * conf.SCAN_THREADS
+        threads = concurrency * settings.CPR_SCAN_THREADS
         url = urlsplit(sim.base_url)
         token_file = tmp / "token.json"
         client = GctpClient(base_url=sim.base_url, token_file=token_file, timeout=30)
@@ -127,7 +127,7 @@ class Command(BaseCommand):
         ceiling = threads / (latency_ms / 1000) if latency_ms else float("inf")
         w(
             f"CPR-scanningsbenchmark: {n_units} enheder i {len(entrances)} opgange, "
-            f"{latency_ms:g} ms latens, {concurrency} workerprocesser x {conf.SCAN_THREADS} "
+            f"{latency_ms:g} ms latens, {concurrency} workerprocesser x {settings.CPR_SCAN_THREADS} "
             f"tråde = {threads} samtidige søgninger (teoretisk loft {ceiling:,.0f}/s), "
             f"{runs} gennemløb"
         )

@@ -48,7 +48,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from tenancy import crypto
+from core import crypto
 from tenancy.choices import LeaseStatus
 from tenancy.demo_data import make_cpr, random_date, random_name
 from tenancy.models import Lease, Organisation, Person, Unit
@@ -232,7 +232,7 @@ def build_register(*, seed: int = 1, today: date | None = None, disagreements: b
 
 
 def decrypt_cprs(tokens: list[str]) -> list[str]:
-    """Decrypt many CPR numbers (Fernet tokens from tenancy.crypto) fast.
+    """Decrypt many CPR numbers (Fernet tokens from core.crypto) fast.
 
     ``crypto.decrypt`` costs ~100 µs a token (a new AES context each time): minutes for a
     600,000-unit portfolio. A CPR number is one AES block, so CBC decryption is one ECB

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from rentregister import conf, services
+from rentregister import services
 from rentregister.hlr import HlrClient
 from rentregister.models import Filing, FilingKind, FilingOperation, FilingState, UdkTask
 from rentregister.payload import build_payload, validate_payload
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=10_000)
         parser.add_argument("--latency-ms", type=int, default=20)
         parser.add_argument("--changes-per-lease", type=int, default=10)
-        parser.add_argument("--workers", type=int, default=conf.RENT_PUSH_WORKERS)
+        parser.add_argument("--workers", type=int, default=settings.RENT_PUSH_WORKERS)
         parser.add_argument("--setup", choices=("bulk", "services"), default="bulk")
         parser.add_argument(
             "--profile", default="", help="Skriv cProfile-data for outbox-kørslen til filen."

@@ -6,7 +6,7 @@ Against data made by `seed_scale --units N` (organisation of the user `bench`):
    `django.test.Client`, logged in as `bench`) over `--requests` requests each, p50/p95/max,
    and the number of SQL queries of one request.
 2. Excel export of the organisation's units (or `--rows N` of them): our export path
-   (scoped selector + FilterSet + `values_list` iterator + `tenancy.excel.write_xlsx`)
+   (scoped selector + FilterSet + `values_list` iterator + `core.excel.write_xlsx`)
    against bare openpyxl write-only appending the same values, already fetched once, as
    plain tuples. Each runs in its own child process (interleaved rounds, best round kept) so
    peak memory (ru_maxrss) belongs to that one export.
@@ -34,8 +34,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from tenancy import crypto, exports
-from tenancy.excel import Column, write_xlsx
+from core import crypto
+from core.excel import Column, write_xlsx
+from tenancy import exports
 from tenancy.models import Entrance, Lease, Person, Unit
 from tenancy.selectors import organisation_list
 

@@ -1,0 +1,67 @@
+"""Tenancy's hook registries: where higher apps plug in their reactions to the portfolio.
+
+Tenancy imports no business app. An app that must react to a tenancy change, or add to a
+tenancy screen, registers a function here in its `AppConfig.ready()`:
+
+- `lease_changed`, `unit_changed`: called by the tenancy services inside the transaction
+  of the change, so what the reaction writes (the rent register's outbox) commits or rolls
+  back with it. `correction` says the change corrects an error in earlier data rather than
+  being a new fact (the caseworker says which).
+- `person_panels`: extra panels on the person page (HTML rendered by the other app).
+- `attention_items`: the dashboard's "needs action" items.
+- `cpr_reveal_loggers`: record that a full CPR number was shown; the reveal is refused
+  when none is registered, so no number is ever shown unlogged.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypedDict
+
+from core.hooks import Hook
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .models import ChangeRecord, Lease, Organisation, Person, Unit
+
+
+@dataclass(frozen=True)
+class LeaseChange:
+    """A lease was created or changed; `record` is its change record (before/after)."""
+
+    record: "ChangeRecord"
+    lease: "Lease"
+    correction: bool = False
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit's BBR data or letting code changed."""
+
+    record: "ChangeRecord"
+    unit: "Unit"
+    correction: bool = False
+
+
+class AttentionItem(TypedDict):
+    """One line of the dashboard's "needs action" box."""
+
+    title: str
+    url: str
+    count: int
+    level: str  # "danger" or "warn"
+
+
+class AttentionProvider(Protocol):
+    def __call__(self, *, user: object, organisation: "Organisation") -> list[AttentionItem]: ...
+
+
+class CprRevealLogger(Protocol):
+    def __call__(self, *, user: object, person: "Person", purpose: str) -> None: ...
+
+
+lease_changed: Hook[Callable[[LeaseChange], None]] = Hook("lease_changed")
+unit_changed: Hook[Callable[[UnitChange], None]] = Hook("unit_changed")
+person_panels: Hook[Callable[["HttpRequest", "Person"], str]] = Hook("person_panels")
+attention_items: Hook[AttentionProvider] = Hook("attention_items")
+cpr_reveal_loggers: Hook[CprRevealLogger] = Hook("cpr_reveal_loggers")
