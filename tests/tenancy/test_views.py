@@ -125,17 +125,33 @@ def test_organisation_switch_keeps_list_page(client, caseworker):
     assert response["Location"] == reverse("tenancy:dashboard")
 
 
-def test_attention_items_shown_when_an_app_provides_them(client_cw, monkeypatch):
-    import types
+def test_attention_items_shown_when_an_app_provides_them(client_cw):
+    from tenancy import hooks
 
-    fake = types.ModuleType("cprlookup.selectors")
-    fake.attention_items = lambda *, user, organisation: [
-        {"title": "Uoverensstemmelser", "url": "/cpr/", "count": 7, "level": "warn"}
-    ]
-    monkeypatch.setitem(__import__("sys").modules, "cprlookup.selectors", fake)
-    html = client_cw.get(reverse("tenancy:dashboard")).content.decode()
+    def provider(*, user, organisation):
+        return [{"title": "Uoverensstemmelser", "url": "/cpr/", "count": 7, "level": "warn"}]
+
+    hooks.attention_items.register(provider)
+    try:
+        html = client_cw.get(reverse("tenancy:dashboard")).content.decode()
+    finally:
+        hooks.attention_items.unregister(provider)
     assert "Uoverensstemmelser" in html
     assert "badge-warn" in html
+
+
+def test_a_failing_attention_provider_does_not_break_the_dashboard(client_cw):
+    from tenancy import hooks
+
+    def broken(*, user, organisation):
+        raise RuntimeError("bug in another app")
+
+    hooks.attention_items.register(broken)
+    try:
+        response = client_cw.get(reverse("tenancy:dashboard"))
+    finally:
+        hooks.attention_items.unregister(broken)
+    assert response.status_code == 200
 
 
 # --- lists ------------------------------------------------------------------------------
