@@ -1,5 +1,5 @@
 """Rent register (Huslejeregisteret) filings, UDK tasks, rehousing, consent, the operating
-plan and notification contacts (shared/DOMAIN.md §3).
+plan and notification contacts (docs/domain.md, the rent register).
 
 A `Filing` is an outbox row: written in the same transaction as the lease change it
 reports, holding the full payload snapshot and a stable idempotency key, then pushed to the

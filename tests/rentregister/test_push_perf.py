@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from rentregister import services
 from rentregister.hlr import Receipt
 from rentregister.models import Filing, FilingState
+from rentregister.services.push import _claim
+from rentregister.services.push_outcomes import _record
 from tenancy import services as tenancy_services
 from tests.factories import make_lease
 from tests.rentregister.fixtures_rent import make_rent_unit
@@ -41,7 +43,7 @@ def test_claim_takes_only_the_oldest_open_filing_of_each_lease(organisation):
     short = make_lease(make_rent_unit(organisation))  # written after the long backlog
     long_ids, short_ids = _filing_ids(long), _filing_ids(short)
 
-    rows = services._claim(10)
+    rows = _claim(10)
 
     assert sorted(r["pk"] for r in rows) == [long_ids[0], short_ids[0]]
     assert set(Filing.objects.filter(state=FilingState.SENT).values_list("pk", flat=True)) == {
@@ -49,12 +51,12 @@ def test_claim_takes_only_the_oldest_open_filing_of_each_lease(organisation):
         short_ids[0],
     }
     # While the first filing is sent (not yet answered) nothing later of that lease goes.
-    assert services._claim(10) == []
+    assert _claim(10) == []
     # Rejected still holds the lease back; accepted lets the next one go, in order.
     Filing.objects.filter(pk=long_ids[0]).update(state=FilingState.REJECTED)
-    assert services._claim(10) == []
+    assert _claim(10) == []
     Filing.objects.filter(pk=long_ids[0]).update(state=FilingState.ACCEPTED)
-    assert [r["pk"] for r in services._claim(10)] == [long_ids[1]]
+    assert [r["pk"] for r in _claim(10)] == [long_ids[1]]
 
 
 def test_claim_and_record_cost_a_fixed_number_of_queries(organisation):
@@ -62,7 +64,7 @@ def test_claim_and_record_cost_a_fixed_number_of_queries(organisation):
     for lease in leases:
         _changes(lease, 2)
     with CaptureQueriesContext(connection) as claim_queries:
-        rows = services._claim(50)
+        rows = _claim(50)
     assert len(rows) == 12
     results = [
         (row, "accepted", Receipt(receipt_id=f"r-{row['pk']}", status="accepted", version=1))
@@ -80,7 +82,7 @@ def test_claim_and_record_cost_a_fixed_number_of_queries(organisation):
     )
     stats = services.PushStats()
     with CaptureQueriesContext(connection) as record_queries:
-        services._record(results, stats)
+        _record(results, stats)
     # Not one query per filing: a select and an update to claim, one prepared update run
     # over all answers to record (plus savepoints).
     assert len(claim_queries) <= 4
@@ -98,26 +100,26 @@ def test_claim_and_record_cost_a_fixed_number_of_queries(organisation):
     ]
     assert accepted[rows[1]["pk"]].warnings == []
     # The next filing of each lease is now due, and only that one.
-    assert len(services._claim(50)) == 12
+    assert len(_claim(50)) == 12
 
 
 def test_late_answer_is_not_recorded_over_a_newer_claim(organisation):
     make_lease(make_rent_unit(organisation))
-    (old,) = services._claim(5)
+    (old,) = _claim(5)
     # The sweeper gives the filing up (its pusher looked dead) and another pusher claims it.
     assert services.filings_release_stuck(older_than=-1) == 1
-    (new,) = services._claim(5)
+    (new,) = _claim(5)
     assert new["pk"] == old["pk"]
     assert new["claimed_at"] != old["claimed_at"]
 
     stats = services.PushStats()
     late = Receipt(receipt_id="late", status="accepted", version=1)
-    services._record([(old, "accepted", late)], stats)
+    _record([(old, "accepted", late)], stats)
     filing = Filing.objects.get(pk=old["pk"])
     assert filing.state == FilingState.SENT
     assert filing.receipt_id == ""
 
-    services._record([(new, "accepted", Receipt("current", "accepted", 1))], stats)
+    _record([(new, "accepted", Receipt("current", "accepted", 1))], stats)
     filing.refresh_from_db()
     assert filing.state == FilingState.ACCEPTED
     assert filing.receipt_id == "current"
