@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
-TEST_ENV := CELERY_FS_BROKER_DIR=var/test-broker
+TEST_ENV := CELERY_FS_BROKER_DIR=var/test-broker DEVTOOLS=true
+# The development-only commands (benchmarks, seeders, gctp_sim_build: the devtools app).
+DEV := DEVTOOLS=true
 
 .PHONY: help setup run test test-fast lint format migrate demo bench browser-deps clean
 
@@ -34,7 +36,7 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 	@# The GCTP simulator plays the CPR register: its population is derived from the portfolio.
-	@if [ ! -f var/gctp-sim.json ]; then $(BIN)/python manage.py gctp_sim_build --out var/gctp-sim.json; fi
+	@if [ ! -f var/gctp-sim.json ]; then $(DEV) $(BIN)/python manage.py gctp_sim_build --out var/gctp-sim.json; fi
 
 run: demo
 	$(BIN)/python scripts/run_all.py
@@ -64,7 +66,7 @@ format: setup
 	$(BIN)/ruff format .
 
 bench: migrate
-	$(BIN)/python manage.py bench
+	$(DEV) $(BIN)/python manage.py bench
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/broker var/test-broker staticfiles

@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "waitlist",
     "gdpr",
 ]
+# Benchmarks, scale seeders and the GCTP simulator's register builder (bench, seed_scale,
+# cpr_bench, gctp_bench, gctp_sim_build, rent_bench, hlr_bench): development only.
+DEVTOOLS = env.bool("DEVTOOLS", default=DEBUG)
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

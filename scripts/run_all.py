@@ -25,8 +25,8 @@ PROCESSES = [
     ("beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "info"]),
 ]
 SIMULATORS = [
-    ("gctp-sim", "cprlookup.simulator"),
-    ("hlr-sim", "rentregister.simulator"),
+    ("gctp-sim", "simulators.gctp"),
+    ("hlr-sim", "simulators.hlr"),
 ]
 
 

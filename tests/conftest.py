@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
+from tests.worker import celery_worker_process  # noqa: F401 - the one real-worker fixture
 
 
 @pytest.fixture

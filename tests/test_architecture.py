@@ -1,14 +1,31 @@
 """Dependencies point one way (docs/architecture.md): `core` imports no app of ours,
 `tenancy` imports only `core`, the business apps import `core` and `tenancy` but not each
-other's internals except through the hooks they register in `AppConfig.ready()`."""
+other's internals except through the hooks they register in `AppConfig.ready()`.
+
+Development tooling sits outside the product: `simulators` (stand-alone stand-ins for the
+external systems) imports no app of ours, `devtools` (benchmarks, scale seeders) may import
+any app, and no product app imports either."""
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OUR_APPS = {"core", "tenancy", "cprlookup", "rentregister", "waitlist", "gdpr", "simulators"}
+OUR_APPS = {
+    "core",
+    "tenancy",
+    "cprlookup",
+    "rentregister",
+    "waitlist",
+    "gdpr",
+    "simulators",
+    "devtools",
+}
+DEV_ONLY = {"simulators", "devtools"}
 
 # app -> the apps of ours it may import
 ALLOWED = {
@@ -44,18 +61,40 @@ def imported_apps(path: Path) -> set[tuple[str, int]]:
     return found
 
 
-def violations(app: str) -> list[str]:
+def violations(app: str, allowed: set[str]) -> list[str]:
     bad = []
     for path in sorted((ROOT / app).rglob("*.py")):
         for package, line in imported_apps(path):
-            if package in OUR_APPS and package != app and package not in ALLOWED[app]:
+            if package in OUR_APPS and package != app and package not in allowed:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {package}")
     return bad
 
 
 @pytest.mark.parametrize("app", sorted(ALLOWED))
 def test_imports_point_one_way(app):
-    assert violations(app) == []
+    assert violations(app, ALLOWED[app]) == []
+
+
+@pytest.mark.parametrize("app", sorted(ALLOWED))
+def test_product_apps_never_import_dev_tooling(app):
+    """Simulators and devtools are not part of the product (DEVTOOLS may leave devtools out)."""
+    assert violations(app, OUR_APPS - DEV_ONLY) == []
+
+
+def test_simulators_import_no_app_of_ours():
+    """They play external systems: only the wire format connects them to the product."""
+    assert violations("simulators", set()) == []
+
+
+@pytest.mark.parametrize(("value", "installed"), [("false", False), ("true", True)])
+def test_devtools_installed_only_when_the_setting_says_so(value, installed):
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print('devtools' in settings.INSTALLED_APPS)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEVTOOLS": value}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(installed)
 
 
 def test_the_check_would_catch_a_wrong_import(tmp_path):

@@ -6,7 +6,7 @@
   settings.GCTP_BASE_URL), ``.stats()``, ``.configure(**knobs)``, ``.reset_stats()``,
   ``.expire_tokens()``, ``.load(data)`` (replace the register with a dict in the data-file
   format, see docs/gctp-simulator.md) and ``.load_from_db(**kwargs)`` (build the register
-  from the test database with ``cprlookup.management.commands.gctp_sim_build.build_register``).
+  from the test database with ``devtools.management.commands.gctp_sim_build.build_register``).
 * ``gctp_simulator_factory``: start extra, separate simulator processes with their own
   data and start-up flags: ``gctp_simulator_factory(data=None, **knobs)``.
 * ``gctp_settings``: points settings.GCTP_* at ``gctp_simulator`` (short timeout, fast
@@ -126,13 +126,13 @@ def sample_data() -> dict:
 
 
 class SimulatorProcess:
-    """A running ``python -m cprlookup.simulator`` and its /_sim/ endpoints."""
+    """A running ``python -m simulators.gctp`` and its /_sim/ endpoints."""
 
     def __init__(self, *, workdir: Path, data: dict | None, knobs: dict) -> None:
         self.workdir = workdir
         self.data_path = workdir / "gctp-sim.json"
         self.data_path.write_text(json.dumps(data if data is not None else sample_data()))
-        args = [sys.executable, "-m", "cprlookup.simulator", "--port", "0"]
+        args = [sys.executable, "-m", "simulators.gctp", "--port", "0"]
         args += ["--data", str(self.data_path), "--seed", "1"]
         for name, value in knobs.items():
             if value is not None:
@@ -204,7 +204,7 @@ class SimulatorProcess:
 
     def load_from_db(self, **kwargs) -> dict:
         """Build the register from the test database (gctp_sim_build) and load it."""
-        from cprlookup.management.commands.gctp_sim_build import build_register
+        from devtools.management.commands.gctp_sim_build import build_register
 
         return self.load(build_register(**kwargs))
 

@@ -8,14 +8,10 @@ data-file format, so the simulator answers exactly what a test needs.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from django.conf import settings
 
 from tests.factories import (
     EntranceFactory,
@@ -25,6 +21,7 @@ from tests.factories import (
     make_lease,
     make_person,
 )
+from tests.worker import start_worker as start_test_worker
 
 
 @dataclass
@@ -131,42 +128,7 @@ def lease_with_person(unit, cpr, name="Lejer Lejersen", **kwargs):
 
 
 def start_worker(env_overrides: dict | None = None) -> tuple[subprocess.Popen, Path]:
-    """Start another Celery worker like tests/integration's fixture does (same database,
-    broker and settings); the caller terminates it."""
-    from tests.integration.conftest import _database_url
-
-    env = os.environ.copy()
-    env["DATABASE_URL"] = _database_url()
-    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
-    env["MEDIA_ROOT"] = str(Path(settings.MEDIA_ROOT).resolve())
-    base = Path(settings.BASE_DIR)
-    env["PYTHONPATH"] = str(base)
-    env.update(env_overrides or {})
-    cwd = base
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        env["CELERY_FS_BROKER_DIR"] = str(settings.BROKER_DIR)
-        cwd = Path(settings.BROKER_DIR)
-    python = base / ".venv" / "bin" / "python"
-    log_path = Path(settings.BROKER_DIR).parent / f"cpr-worker-{time.time_ns()}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            str(python),
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname=cpr-restart-{os.getpid()}-{time.time_ns()}@%h",
-        ],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    return process, log_path
+    """Start another Celery worker like the `celery_worker_process` fixture does (same
+    database, broker and settings: tests/worker.py); the caller terminates it."""
+    worker = start_test_worker(env_overrides=env_overrides)
+    return worker.process, worker.log_path

@@ -1,4 +1,4 @@
-"""Scans through a real Celery worker process (tests/integration's celery_worker_process)
+"""Scans through a real Celery worker process (tests/worker.py's celery_worker_process)
 against the GCTP simulator: faults, and a worker killed with SIGKILL mid-scan."""
 
 import os
@@ -10,7 +10,6 @@ import pytest
 from cprlookup import services, tasks
 from cprlookup.models import CprCharge, CprLookup, ScanItemStatus, ScanJob, ScanStatus
 from tests.cprlookup.fixtures_cpr import SINCE, make_portfolio, register, start_worker
-from tests.integration.conftest import celery_worker_process  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from core import crypto
 from cprlookup.gctp import GctpClient, GctpRefused
-from cprlookup.management.commands import gctp_sim_build as build
-from cprlookup.management.commands.gctp_sim_build import build_register, decrypt_cprs
+from devtools.management.commands import gctp_sim_build as build
+from devtools.management.commands.gctp_sim_build import build_register, decrypt_cprs
 from tenancy import services
 from tests.cprlookup.conftest import SAMPLE
 from tests.factories import (
@@ -267,10 +267,12 @@ def test_start_flags_and_empty_register(gctp_simulator_factory):
     assert _kvit(body).get("v") == "900"
 
 
-def test_simulator_does_not_import_django():
+def test_simulator_does_not_import_django_or_product_code():
+    ours = ("django", "config", "core", "tenancy", "cprlookup", "rentregister", "waitlist")
+    ours += ("gdpr", "devtools")
     code = (
-        "import sys, cprlookup.simulator as s; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'tenancy', 'config')]; "
+        "import sys, simulators.gctp as s; "
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {ours!r}]; "
         "print(json.dumps(bad))"
     )
     out = subprocess.run(

@@ -58,7 +58,7 @@ class HlrSimulator:
         cmd = [
             sys.executable,
             "-m",
-            "rentregister.simulator",
+            "simulators.hlr",
             "--port",
             str(self.port),
             "--data",

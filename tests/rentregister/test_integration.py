@@ -16,13 +16,9 @@ from django.urls import reverse
 from rentregister.models import Filing, FilingState
 from tenancy import services as tenancy_services
 from tests.factories import make_lease
-from tests.integration.conftest import celery_worker_process
 from tests.rentregister.fixtures_rent import make_rent_unit
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-__all__ = ["celery_worker_process"]
 
 
 def _closed_port() -> int:

@@ -303,7 +303,8 @@ class Command(BaseCommand):
             "--rows",
             str(rows),
         ]
-        env = {**os.environ, "DATABASE_URL": _database_url()}
+        # The child runs this command too: devtools stays installed whatever DEBUG says.
+        env = {**os.environ, "DATABASE_URL": _database_url(), "DEVTOOLS": "true"}
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)  # noqa: S603
         if done.returncode != 0:
             raise CommandError(f"bench child {mode} failed:\n{done.stderr[-3000:]}")

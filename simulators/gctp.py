@@ -2,7 +2,7 @@
 
 Run it with::
 
-    python -m cprlookup.simulator [--host 127.0.0.1] [--port 8101] [--data var/gctp-sim.json]
+    python -m simulators.gctp [--host 127.0.0.1] [--port 8101] [--data var/gctp-sim.json]
         [--latency-ms 0] [--error-rate 0] [--timeout-rate 0] [--token-lifetime 7200]
         [--timeout-sleep-ms 30000] [--today YYYY-MM-DD] [--seed N] [--verbose]
 
@@ -16,7 +16,7 @@ This module is deliberately stand-alone: only the standard library, no Django an
 code, because it plays an external system. The product's client (``cprlookup.gctp``) speaks
 the wire format only and could be pointed at the real service instead.
 
-Wire format (shared/INTERFACES.md "CPR Services (GCTP)"): ``POST /cpr-online-gctp/gctp``,
+Wire format (docs/interfaces.md, "CPR Services (GCTP)"): ``POST /cpr-online-gctp/gctp``,
 XML, ``text/xml``, ISO-8859-1, envelope ``<root xmlns="http://www.cpr.dk"><Gctp v="2.0">``.
 
 * Sign-on ``<Sik function="signon" userid="…" password="…"/>`` answers a ``Token`` cookie
@@ -35,7 +35,7 @@ XML, ``text/xml``, ISO-8859-1, envelope ``<root xmlns="http://www.cpr.dk"><Gctp 
   A stairwell search returns only the dwellings the CVR owns.
 
 The real landlord service's field names and error codes are not public: the UDLEJER names
-above and the codes below are invented (as INTERFACES.md allows) and used consistently by
+above and the codes below are invented (see docs/interfaces.md) and used consistently by
 the simulator and the client.
 
 ===== ======================================================================
@@ -719,7 +719,7 @@ def make_server(
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
     p = argparse.ArgumentParser(
-        prog="python -m cprlookup.simulator", description=__doc__.split("\n")[0]
+        prog="python -m simulators.gctp", description=__doc__.split("\n")[0]
     )
     p.add_argument("--host", default=env("GCTP_SIM_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(env("GCTP_SIM_PORT", "8101")))

@@ -22,7 +22,7 @@ from typing import Any
 
 from .validation import error, validate_delete, validate_filing
 
-# What UDK learns automatically from an accepted filing (DOMAIN.md §3): rent (incl.
+# What UDK learns automatically from an accepted filing (docs/domain.md): rent (incl.
 # special payments), whether water/drainage/heating are included or paid a conto, the
 # end of the lease, and a lease appearing or disappearing. Everything else in the
 # payload (BBR area/rooms, maintenance duty, heating form, electricity, kitchen, ...)

@@ -105,7 +105,7 @@ class Command(BaseCommand):
             [
                 sys.executable,
                 "-m",
-                "rentregister.simulator",
+                "simulators.hlr",
                 "--port",
                 str(port),
                 "--data",

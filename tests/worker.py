@@ -1,18 +1,23 @@
-"""Integration fixtures: a real Celery worker process against the test database.
+"""The one way tests run a real Celery worker process (tests/conftest.py offers the fixture
+to every test).
 
 `celery_worker_process` starts `python -m celery -A config worker --pool=solo -l warning`
 with the same database (the pytest-django test database, committed data only: the fixture
 uses `transactional_db`), broker and MEDIA_ROOT as the test. Use the returned handle's
 `wait_for(predicate)` to poll for the work to finish; it fails early (with the worker's
-output) if the worker dies.
+output) if the worker dies. `start_worker()` starts one more worker the same way (e.g. to
+replace one a test killed); the caller stops it.
 
 Integration tests are skipped when the worker cannot start, unless REQUIRE_INTEGRATION=1
 (CI), in which case they fail.
 """
 
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +31,7 @@ BASE_DIR = Path(django_settings.BASE_DIR)
 STARTUP_TIMEOUT = 30.0
 
 
-def _database_url() -> str:
+def database_url() -> str:
     """The test database as a DATABASE_URL the worker's settings understand."""
     s = connection.settings_dict
     engine = s["ENGINE"]
@@ -49,11 +54,12 @@ def _not_available(reason: str):
 
 
 class WorkerProcess:
-    """Handle on the running worker subprocess."""
+    """Handle on a running worker subprocess."""
 
-    def __init__(self, process: subprocess.Popen, log_path: Path):
+    def __init__(self, process: subprocess.Popen, log_path: Path, pidfile: Path) -> None:
         self.process = process
         self.log_path = log_path
+        self.pidfile = pidfile
 
     def output(self) -> str:
         try:
@@ -63,6 +69,10 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def ready(self) -> bool:
+        """The pid file is written once Django and the tasks are loaded."""
+        return self.pidfile.exists()
 
     def wait_for(
         self, predicate: Callable[[], bool], *, timeout: float = 60.0, interval: float = 0.25
@@ -78,6 +88,62 @@ class WorkerProcess:
             time.sleep(interval)
         pytest.fail(f"Timed out after {timeout:.0f} s waiting for the worker:\n{self.output()}")
 
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_worker(
+    *, run_dir: Path | None = None, env_overrides: dict | None = None
+) -> WorkerProcess:
+    """Start a solo-pool worker on the test's database, broker and MEDIA_ROOT (the current
+    settings), with this process's environment plus `env_overrides`. Does not wait."""
+    run_dir = Path(run_dir or tempfile.mkdtemp(prefix="celery-worker-"))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ.copy()
+    env["DATABASE_URL"] = database_url()
+    env["CELERY_BROKER_URL"] = django_settings.CELERY_BROKER_URL
+    env["MEDIA_ROOT"] = str(Path(django_settings.MEDIA_ROOT).resolve())
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")]))
+    if django_settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        env["CELERY_FS_BROKER_DIR"] = str(django_settings.BROKER_DIR)
+    env.update(env_overrides or {})
+
+    stamp = time.time_ns()
+    log_path = run_dir / f"worker-{stamp}.log"
+    pidfile = run_dir / f"worker-{stamp}.pid"
+    python = BASE_DIR / ".venv" / "bin" / "python"
+    if not python.exists():
+        python = Path(sys.executable)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(python),
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                f"--pidfile={pidfile}",
+                f"--hostname=test-{os.getpid()}-{stamp}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return WorkerProcess(process, log_path, pidfile)
+
 
 @pytest.fixture
 def celery_worker_process(transactional_db, settings, tmp_path_factory):
@@ -88,13 +154,6 @@ def celery_worker_process(transactional_db, settings, tmp_path_factory):
 
     run_dir = tmp_path_factory.mktemp("celery-worker")
     settings.MEDIA_ROOT = run_dir / "media"
-    env = os.environ.copy()
-    env["DATABASE_URL"] = _database_url()
-    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
-    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")]))
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        env["CELERY_FS_BROKER_DIR"] = str(settings.BROKER_DIR)
 
     # Messages left over from earlier runs point at rows that no longer exist.
     try:
@@ -104,38 +163,10 @@ def celery_worker_process(transactional_db, settings, tmp_path_factory):
     except Exception as exc:  # any broker failure means: no integration run here
         _not_available(f"broker {settings.CELERY_BROKER_URL!r}: {exc}")
 
-    log_path = run_dir / "worker.log"
-    pidfile = run_dir / "worker.pid"
-    python = BASE_DIR / ".venv" / "bin" / "python"
-    if not python.exists():
-        python = Path(sys.executable)
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            str(python),
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            f"--pidfile={pidfile}",
-            f"--hostname=test-{os.getpid()}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    worker = WorkerProcess(process, log_path)
+    worker = start_worker(run_dir=run_dir)
     try:
-        # The pid file is written once Django and the tasks are loaded.
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not pidfile.exists():
+        while not worker.ready():
             if not worker.alive():
                 _not_available(f"worker exited at start:\n{worker.output()}")
             if time.monotonic() > deadline:
@@ -143,10 +174,4 @@ def celery_worker_process(transactional_db, settings, tmp_path_factory):
             time.sleep(0.1)
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+        worker.stop()

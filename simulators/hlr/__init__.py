@@ -2,16 +2,17 @@
 
 Run it with::
 
-    python -m rentregister.simulator [--host 127.0.0.1] [--port 8102] [--data var/hlr-sim.json]
+    python -m simulators.hlr [--host 127.0.0.1] [--port 8102] [--data var/hlr-sim.json]
         [--latency-ms 0] [--error-rate 0] [--down false] [--api-key demo-hlr]
 
 Standard library only: it must not import Django or product code, so the product's client
 (`rentregister.hlr`) speaks only the wire format and the real service could replace it.
 
 The real web service ("HuslejeregisterV3", run by KMD for Landsbyggefonden) has a
-non-public field schema. The JSON below is invented from DOMAIN.md §3 with the service's
-entity names: Boligorganisation (CVR), Afdeling (department number), Bolig (keyed by BBR
-unit id), Lejekontrakt (lease) and Boligudgift (rent and expense lines, shown per version).
+non-public field schema. The JSON below is invented from the domain rules (docs/domain.md)
+with the service's entity names: Boligorganisation (CVR), Afdeling (department number), Bolig
+(keyed by BBR unit id), Lejekontrakt (lease) and Boligudgift (rent and expense lines, shown
+per version).
 
 API (JSON, header ``X-Api-Key`` required on /api/v3/*):
 

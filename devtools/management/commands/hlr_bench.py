@@ -130,7 +130,7 @@ class Command(BaseCommand):
         cmd = [
             sys.executable,
             "-m",
-            "rentregister.simulator",
+            "simulators.hlr",
             "--port",
             str(port),
             "--data",

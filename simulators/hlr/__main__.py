@@ -1,4 +1,4 @@
-"""Command line: ``python -m rentregister.simulator --help``."""
+"""Command line: ``python -m simulators.hlr --help``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .store import Store
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m rentregister.simulator",
+        prog="python -m simulators.hlr",
         description="HLR simulator (Huslejeregisteret) for local use and tests.",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,7 +1,7 @@
 """`manage.py gctp_bench [--searches 2000] [--threads 8] [--latency-ms 20]`: the GCTP client's
 throughput against a bare HTTP loop, on the same simulator in the same run.
 
-Starts its own simulator process (``python -m cprlookup.simulator``) on a free port with the
+Starts its own simulator process (``python -m simulators.gctp``) on a free port with the
 register built from the database (or ``--data FILE``) at the given latency, then runs the
 same number of stairwell (DARHUS) searches twice with the same number of threads:
 
@@ -38,7 +38,7 @@ from .gctp_sim_build import build_register, write_register
 
 class _Simulator:
     def __init__(self, *, data_path: Path, latency_ms: float) -> None:
-        args = [sys.executable, "-m", "cprlookup.simulator", "--port", "0"]
+        args = [sys.executable, "-m", "simulators.gctp", "--port", "0"]
         args += ["--data", str(data_path), "--latency-ms", str(latency_ms), "--seed", "1"]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             args, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
