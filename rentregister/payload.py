@@ -1,5 +1,6 @@
-"""The filing payload: what the rent register holds per lease (DOMAIN.md §3), built from
-our data, and checked locally with the register's own rules before anything is sent.
+"""The filing payload: what the rent register holds per lease (docs/interfaces.md, rent
+register), built from our data, and checked locally with the register's own rules before
+anything is sent.
 
 The rules mirror the register's published field rules (the simulator in this repository
 answers with the same codes); the product never imports simulator code, so the rules are
@@ -12,11 +13,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from tenancy.models import Lease, Person
+from tenancy.terms import FILED_TERMS
 
 HOLDER_TYPES = ("tenant", "member")
 HEATING_FORMS = ("district", "gas", "oil", "electric", "heat_pump", "other")
@@ -118,6 +121,12 @@ def _money(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
+def _filed_term(lease: Lease, name: str):
+    """A lease term as the register takes it: amounts as "1234.50", the rest as stored."""
+    value = getattr(lease, name)
+    return _money(value) if isinstance(Lease._meta.get_field(name), DecimalField) else value
+
+
 def tenant_identity(person: Person) -> dict:
     """How a tenant is identified in the stored payload: name (a protected person's name
     never leaves the organisation) and birth date. The CPR number is never stored in the
@@ -146,6 +155,7 @@ def build_payload(
     parties = sorted(lease.parties.all(), key=lambda p: p.pk)
     cpr_refs = [p.pk if p.pk in consented_person_ids and p.cpr_encrypted else None for p in parties]
     tenants = [tenant_identity(p) for p in parties]
+    terms = {name: _filed_term(lease, name) for name in FILED_TERMS}  # (tenancy.terms)
     payload = {
         "organisation_cvr": lease.organisation.cvr,
         "department_number": department.number if department else "",
@@ -157,22 +167,12 @@ def build_payload(
         },
         "lease": {
             "lease_number": lease.number,
-            "holder_type": lease.holder_type,
+            "holder_type": terms.pop("holder_type"),
             "tenants": tenants,
             "start_date": lease.start_date.isoformat(),
             "end_date": lease.end_date.isoformat() if lease.end_date else None,
             "rent": _money(lease.rent if filed_rent is None else filed_rent),
-            "special_payments": _money(lease.special_payments),
-            "heating_form": lease.heating_form,
-            "electricity": lease.electricity,
-            "water": lease.water,
-            "drainage": lease.drainage,
-            "heating": lease.heating,
-            "tenant_maintains": lease.tenant_maintains,
-            "private_kitchen": lease.private_kitchen,
-            "garage_carport": lease.garage_carport,
-            "accessible": lease.accessible,
-            "student_room": lease.student_room,
+            **terms,
         },
         "effective_date": effective_date.isoformat(),
     }

@@ -42,7 +42,7 @@ def cpr_passes_modulus11(cpr: str) -> bool:
 
 
 def century_digits(birth: date) -> tuple[int, ...]:
-    """7th CPR digits that encode the birth year's century (INTERFACES.md table)."""
+    """7th CPR digits that encode the birth year's century (docs/interfaces.md, CPR)."""
     yy = birth.year % 100
     if birth.year < 1900 or birth.year > 2057:
         raise ValueError(birth)

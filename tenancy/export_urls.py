@@ -6,11 +6,11 @@ kinds: properties, entrances, units, people, leases.
 
 from django.urls import path
 
-from . import export_views
+from . import views
 
 urlpatterns = [
-    path("job/<int:pk>/", export_views.export_job_detail, name="export_job"),
-    path("job/<int:pk>/status/", export_views.export_job_status, name="export_job_status"),
-    path("job/<int:pk>/fil/", export_views.export_job_file, name="export_job_file"),
-    path("<slug:kind>/", export_views.export_download, name="export"),
+    path("job/<int:pk>/", views.export_job_detail, name="export_job"),
+    path("job/<int:pk>/status/", views.export_job_status, name="export_job_status"),
+    path("job/<int:pk>/fil/", views.export_job_file, name="export_job_file"),
+    path("<slug:kind>/", views.export_download, name="export"),
 ]

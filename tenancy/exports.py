@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
@@ -35,9 +35,10 @@ from core.errors import DomainError
 from core.excel import Column, write_xlsx, xlsx_filename
 
 from . import selectors
-from .choices import HeatingForm, HolderType, LeaseStatus, LettingCode, UtilityPayment
+from .choices import LeaseStatus, LettingCode
 from .filters import EntranceFilter, LeaseFilter, PersonFilter, PropertyFilter, UnitFilter
 from .models import ExportJob, Lease, Organisation
+from .terms import LEASE_TERMS
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,44 @@ def _lease_rows(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
             yield (*row[1:], ", ".join(names.get(row[0], ())))
 
 
+def _term_columns(f: _Fields) -> dict[str, Column]:
+    """One column per lease term (tenancy.terms), typed from the model field: amounts as
+    money, choices by their label, flags as Ja/Nej. The headers are the sheet's own short
+    wording."""
+    headers = {
+        "holder_type": (_("Type"), 11),
+        "special_payments": (_("Særlige ydelser"), 14),
+        "heating_aconto": (_("Aconto varme"), 14),
+        "water_aconto": (_("Aconto vand"), 14),
+        "electricity": (_("El"), 22),
+        "water": (_("Vand"), 22),
+        "drainage": (_("Afledning"), 22),
+        "heating": (_("Varme"), 22),
+        "heating_form": (_("Opvarmning"), 12),
+        "tenant_maintains": (_("Lejer vedligeholder"), 10),
+        "private_kitchen": (_("Eget køkken"), 10),
+        "garage_carport": (_("Garage/carport"), 10),
+        "accessible": (_("Egnet for bevægelseshæmmede"), 10),
+        "student_room": (_("Ungdomsbolig"), 10),
+    }
+    yes, no = _("Ja"), _("Nej")
+    columns = {}
+    for name in LEASE_TERMS:
+        header, width = headers[name]
+        field = Lease._meta.get_field(name)
+        get = f(name)
+        if isinstance(field, models.BooleanField):
+            columns[name] = Column(header, lambda r, get=get: yes if get(r) else no, width=width)
+        elif field.choices:
+            labels = {value: str(label) for value, label in field.choices}
+            columns[name] = Column(
+                header, lambda r, get=get, labels=labels: labels.get(get(r), get(r)), width=width
+            )
+        else:
+            columns[name] = Column(header, get, kind="money", width=width)
+    return columns
+
+
 def _lease_spec() -> ExportSpec:
     f = _Fields(
         (
@@ -246,66 +285,32 @@ def _lease_spec() -> ExportSpec:
             "unit__door",
             "unit__entrance__postcode",
             "unit__entrance__city",
-            "holder_type",
             "status",
             "start_date",
             "end_date",
             "rent",
-            "special_payments",
-            "heating_aconto",
-            "water_aconto",
-            "electricity",
-            "water",
-            "drainage",
-            "heating",
-            "heating_form",
-            "tenant_maintains",
-            "private_kitchen",
-            "garage_carport",
-            "accessible",
-            "student_room",
+            *LEASE_TERMS,
         )
     )
     parties_idx = len(f.fields)  # appended by _lease_rows
-    holder, status = _labels(HolderType), _labels(LeaseStatus)
-    utility, heating_form = _labels(UtilityPayment), _labels(HeatingForm)
-    yes, no = _("Ja"), _("Nej")
+    status, get_status = _labels(LeaseStatus), f("status")
 
     def address(r):
         fd = _floor_door(r[3], r[4])
         street = f"{r[1]} {r[2]}, {fd}" if fd else f"{r[1]} {r[2]}"
         return f"{street}, {r[5]} {r[6]}"
 
-    def label(name, labels):
-        get = f(name)
-        return lambda r: labels.get(get(r), get(r))
-
-    def flag(name):
-        get = f(name)
-        return lambda r: yes if get(r) else no
-
+    terms = _term_columns(f)
     columns = [
         Column(_("Lejemålsnr."), f("number"), width=12),
         Column(_("Adresse"), address, width=40),
         Column(_("Lejere"), itemgetter(parties_idx), width=32),
-        Column(_("Type"), label("holder_type", holder), width=11),
-        Column(_("Status"), label("status", status), width=9),
+        terms.pop("holder_type"),  # the kind of lease, before its dates and amounts
+        Column(_("Status"), lambda r: status.get(get_status(r), get_status(r)), width=9),
         Column(_("Startdato"), f("start_date"), kind="date", width=11),
         Column(_("Slutdato"), f("end_date"), kind="date", width=11),
         Column(_("Husleje"), f("rent"), kind="money", width=14),
-        Column(_("Særlige ydelser"), f("special_payments"), kind="money", width=14),
-        Column(_("Aconto varme"), f("heating_aconto"), kind="money", width=14),
-        Column(_("Aconto vand"), f("water_aconto"), kind="money", width=14),
-        Column(_("El"), label("electricity", utility), width=22),
-        Column(_("Vand"), label("water", utility), width=22),
-        Column(_("Afledning"), label("drainage", utility), width=22),
-        Column(_("Varme"), label("heating", utility), width=22),
-        Column(_("Opvarmning"), label("heating_form", heating_form), width=12),
-        Column(_("Lejer vedligeholder"), flag("tenant_maintains"), width=10),
-        Column(_("Eget køkken"), flag("private_kitchen"), width=10),
-        Column(_("Garage/carport"), flag("garage_carport"), width=10),
-        Column(_("Egnet for bevægelseshæmmede"), flag("accessible"), width=10),
-        Column(_("Ungdomsbolig"), flag("student_room"), width=10),
+        *terms.values(),
     ]
     return ExportSpec(
         "leases",
@@ -363,10 +368,10 @@ def export_queryset(
 def _list_order_by(kind: str, sort: str) -> list[str] | None:
     """The browser list's order for its `sort` parameter, so the file has the rows in the
     order the caseworker saw them."""
-    from .views import LISTS, _ordering  # the list screens own the whitelist of sort keys
+    from .views.lists import LISTS, ordering  # the list screens own the sort whitelist
 
     config = LISTS.get(kind)
-    return _ordering(config, sort)[1] if config else None
+    return ordering(config, sort)[1] if config else None
 
 
 def export_rows(spec: ExportSpec, queryset: QuerySet) -> Iterable[tuple]:

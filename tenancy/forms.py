@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.cpr import normalise_cpr
 
 from .choices import HeatingForm, HolderType, UtilityPayment
+from .terms import LEASE_TERMS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": 0}
@@ -24,7 +25,8 @@ class PartiesField(forms.ModelMultipleChoiceField):
 
 
 class LeaseTermsMixin(forms.Form):
-    """The lease terms reported to the rent register (DOMAIN.md §3)."""
+    """The lease terms (tenancy.terms): one form field per term, declared in that order
+    (a test holds the two together); the labels are the form's own wording."""
 
     holder_type = forms.ChoiceField(
         label=_("Lejer eller andelshaver"), choices=HolderType.choices, initial=HolderType.TENANT
@@ -59,25 +61,8 @@ class LeaseTermsMixin(forms.Form):
     accessible = forms.BooleanField(label=_("Egnet for bevægelseshæmmede"), required=False)
     student_room = forms.BooleanField(label=_("Ungdoms-/kollegieværelse"), required=False)
 
-    TERM_FIELDS = (
-        "holder_type",
-        "special_payments",
-        "heating_aconto",
-        "water_aconto",
-        "electricity",
-        "water",
-        "drainage",
-        "heating",
-        "heating_form",
-        "tenant_maintains",
-        "private_kitchen",
-        "garage_carport",
-        "accessible",
-        "student_room",
-    )
-
     def terms(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.TERM_FIELDS}
+        return {name: self.cleaned_data[name] for name in LEASE_TERMS}
 
 
 class LeaseCreateForm(LeaseTermsMixin):

@@ -1,4 +1,4 @@
-"""Portfolio, people and leases (shared/DOMAIN.md vocabulary).
+"""Portfolio, people and leases (the vocabulary of docs/domain.md).
 
 Every record below the organisation carries a denormalised `organisation` so that scoping a
 query to the user's organisations is one indexed filter, even on a 600,000-unit portfolio.
@@ -183,7 +183,7 @@ class Building(models.Model):
         verbose_name_plural = _("bygninger")
         ordering = ["property__name", "number"]
         constraints = [
-            # H needs a reference, and only H may have one (DOMAIN.md §2). The reference is
+            # H needs a reference, and only H may have one (BBR field 322). The reference is
             # typed as building->building, so building->unit cannot even be expressed.
             models.CheckConstraint(
                 condition=(Q(letting_code="H") & Q(letting_reference__isnull=False))

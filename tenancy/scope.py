@@ -20,3 +20,8 @@ def current_organisation(request) -> Organisation | None:
     request._current_organisation = current
     request._user_organisations = organisations
     return current
+
+
+def scoped(request, selector):
+    """A scoping selector's rows (tenancy.selectors) for the organisation the user works in."""
+    return selector(user=request.user, organisation=current_organisation(request))

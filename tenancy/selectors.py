@@ -49,7 +49,7 @@ def role_for(*, user, organisation: Organisation) -> str | None:
 
 
 def can_reveal_cpr(*, user, organisation_id: int) -> bool:
-    """Only the CPR-officer role sees full CPR numbers (DOMAIN.md §4)."""
+    """Only the CPR-officer role sees full CPR numbers (docs/domain.md, personal data)."""
     return Membership.objects.filter(
         user=user, organisation_id=organisation_id, role=Role.CPR_OFFICER
     ).exists()

@@ -76,7 +76,7 @@ def assert_leases_consistent(leases) -> None:
     for unit_id, unit_leases in by_unit.items():
         unit_leases.sort(key=lambda x: x.start_date)
         for n, lease in enumerate(unit_leases, start=1):
-            # The numbering of tenancy.services._next_lease_number.
+            # The numbering of tenancy.services.leases._next_lease_number.
             assert lease.number == f"{unit_id:07d}-{n:02d}"
         for earlier, later in itertools.pairwise(unit_leases):
             assert earlier.end_date is not None

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from core.errors import DomainError
 from core.excel import xlsx_filename, xlsx_response
 
-from . import exports
-from .scope import current_organisation
+from .. import exports
+from ..scope import current_organisation
 
 
 @require_GET

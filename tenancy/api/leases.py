@@ -1,0 +1,194 @@
+"""The lease API: read, create, change the terms, and the lifecycle actions (end,
+reinstate, change rent). A tenant change is always: end the old lease, create a new one."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import StrictInputSerializer, validated
+
+from .. import selectors, services
+from ..filters import LeaseFilter
+from ..models import Lease, Person, Unit
+from ..terms import LEASE_TERMS
+from .common import ScopedPk
+
+
+class PartySerializer(serializers.Serializer):
+    """A lease party as it may leave the organisation."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="public_name", read_only=True)
+    protected = serializers.BooleanField(read_only=True)
+
+
+class LeaseSerializer(serializers.ModelSerializer):
+    parties = PartySerializer(many=True, read_only=True)
+    unit_address = serializers.CharField(source="unit.address", read_only=True)
+    total_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Lease
+        fields = [
+            "id",
+            "organisation",
+            "unit",
+            "unit_address",
+            "number",
+            "holder_type",
+            "parties",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "status",
+            "rent",
+            "special_payments",
+            "heating_aconto",
+            "water_aconto",
+            "total_monthly",
+            "electricity",
+            "water",
+            "drainage",
+            "heating",
+            "heating_form",
+            "tenant_maintains",
+            "private_kitchen",
+            "garage_carport",
+            "accessible",
+            "student_room",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def _money(**kwargs):
+    return serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, **kwargs)
+
+
+def _term_field(name: str) -> serializers.Field:
+    """The input field of a lease term, typed from its model field."""
+    field = Lease._meta.get_field(name)
+    if isinstance(field, models.BooleanField):
+        return serializers.BooleanField(required=False)
+    if field.choices:
+        return serializers.ChoiceField(choices=field.choices, required=False)
+    return _money(required=False)
+
+
+# The terms of a lease (tenancy.terms): what lease_update may change. Built from the one
+# declaration, so the API accepts exactly the terms the services do, in the same order.
+LeaseTermsSerializer = type(
+    "LeaseTermsSerializer",
+    (StrictInputSerializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "The terms of a lease (what lease_update may change).",
+        **{name: _term_field(name) for name in LEASE_TERMS},
+    },
+)
+
+
+class LeaseCreateSerializer(LeaseTermsSerializer):
+    """A new lease: unit, tenant(s), start date, rent and terms."""
+
+    unit = ScopedPk(selector=selectors.unit_list, model=Unit)
+    parties = ScopedPk(selector=selectors.person_list, model=Person, many=True)
+    start_date = serializers.DateField()
+    rent = _money()
+
+
+class LeaseUpdateSerializer(LeaseTermsSerializer):
+    """PATCH of the terms. `parties`, `start_date` and `rent` are accepted only so the
+    service can explain the right way: a tenant change is end + new lease, and the rent is
+    changed with the change-rent action."""
+
+    parties = ScopedPk(selector=selectors.person_list, model=Person, many=True, required=False)
+    start_date = serializers.DateField(required=False)
+    rent = _money(required=False)
+
+
+class LeaseEndSerializer(StrictInputSerializer):
+    end_date = serializers.DateField(help_text=gettext_lazy("Sidste dag i lejeforholdet."))
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class LeaseChangeRentSerializer(StrictInputSerializer):
+    rent = _money(help_text=gettext_lazy("Ny husleje pr. måned i kr."))
+    effective_date = serializers.DateField()
+
+
+class EmptySerializer(StrictInputSerializer):
+    """No body."""
+
+
+@extend_schema_view(
+    partial_update=extend_schema(
+        summary="Ændr vilkår (ikke lejer, startdato eller husleje)",
+        request=LeaseUpdateSerializer,
+        responses={200: LeaseSerializer},
+    )
+)
+class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Leases of the user's organisations. Lifecycle changes are explicit actions; a
+    tenant change is always: end the old lease, create a new one."""
+
+    serializer_class = LeaseSerializer
+    filterset_class = LeaseFilter
+    ordering_fields = ["start_date", "end_date", "number", "rent"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.lease_list(user=self.request.user)
+
+    def _reply(self, lease: Lease, code=status.HTTP_200_OK) -> Response:
+        lease = self.get_queryset().get(pk=lease.pk)  # fresh, with parties and unit loaded
+        return Response(LeaseSerializer(lease).data, status=code)
+
+    @extend_schema(request=LeaseCreateSerializer, responses={201: LeaseSerializer})
+    def create(self, request, *args, **kwargs):
+        data = validated(LeaseCreateSerializer, request)
+        lease = services.lease_create(actor=request.user, **data)
+        return self._reply(lease, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        lease = self.get_object()
+        data = validated(LeaseUpdateSerializer, request, partial=True)
+        lease = services.lease_update(lease=lease, actor=request.user, **data)
+        return self._reply(lease)
+
+    @extend_schema(
+        summary="Afslut lejemål", request=LeaseEndSerializer, responses={200: LeaseSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        lease = self.get_object()
+        data = validated(LeaseEndSerializer, request)
+        lease = services.lease_end(lease=lease, actor=request.user, **data)
+        return self._reply(lease)
+
+    @extend_schema(
+        summary="Genoptag et fejlagtigt afsluttet lejemål",
+        request=EmptySerializer,
+        responses={200: LeaseSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        lease = self.get_object()
+        validated(EmptySerializer, request)
+        lease = services.lease_reinstate(lease=lease, actor=request.user)
+        return self._reply(lease)
+
+    @extend_schema(
+        summary="Ændr husleje fra en dato",
+        request=LeaseChangeRentSerializer,
+        responses={200: LeaseSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="change-rent")
+    def change_rent(self, request, pk=None):
+        lease = self.get_object()
+        data = validated(LeaseChangeRentSerializer, request)
+        lease = services.lease_change_rent(lease=lease, actor=request.user, **data)
+        return self._reply(lease)
