@@ -386,7 +386,7 @@ class DisagreementSerializer(serializers.Serializer):
 
 
 class ReconciliationViewSet(viewsets.GenericViewSet):
-    """Units where leases and CPR disagree (DOMAIN.md §2)."""
+    """Units where leases and CPR disagree (docs/domain.md, Occupancy reconciliation)."""
 
     serializer_class = DisagreementSerializer
 

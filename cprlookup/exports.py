@@ -29,7 +29,7 @@ def _birth_date(row):
 
 
 def lookup_result_response(*, lookup: CprLookup, residents, full_cpr: bool):
-    """The lookup result with the fuller detail of DOMAIN.md §1."""
+    """The lookup result with the fuller detail (docs/domain.md, CPR lookups)."""
 
     def address(row, part):
         if row.is_protected:

@@ -1,4 +1,5 @@
-"""CPR landlord lookups (DOMAIN.md §1) and occupancy reconciliation (DOMAIN.md §2).
+"""CPR landlord lookups and occupancy reconciliation (docs/domain.md: CPR lookups,
+Occupancy reconciliation).
 
 - `CprLookup` is the lookup log: one row per logical search sent to CPR (ad hoc or as part
   of a scan), with who, when, what, why and how many results. `CprLookupResident` holds the
@@ -519,7 +520,8 @@ class OccupancyEvent(models.Model):
 
 
 class OccupancyStatus(models.TextChoices):
-    """392-style letting status (DOMAIN.md §2), derived from CPR and BBR field 322."""
+    """392-style letting status (docs/domain.md, BBR letting status), derived from CPR and BBR
+    field 322."""
 
     LET = "let", _("1: Udlejet")
     OWNER = "owner", _("2: Benyttet af ejer")

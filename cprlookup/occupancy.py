@@ -1,21 +1,25 @@
 """The occupancy picture: what CPR last said about each unit, the moves that reveals, and the
-392-style status derived from it (DOMAIN.md §2).
+392-style status derived from it (docs/domain.md: BBR letting status, Occupancy
+reconciliation).
 
 `apply_answers` is called by `cprlookup.services` inside its transaction with the answered
 searches of one ad-hoc lookup or one batch of a scan. A nightly scan applies tens of
 thousands of answers, so it works set-based: a fixed handful of statements per batch
 whatever its size, rows read as tuples (no model instances) and written with `bulk_insert`
-(on PostgreSQL one `INSERT ... SELECT FROM unnest(...)` per table). Leases are read only for
-the units that need them (a move to link, a protected resident CPR gave no address for),
-and a CPR number already stored encrypted for the unit is not encrypted again.
+(on PostgreSQL one `INSERT ... SELECT FROM unnest(...)` per table; see `cprlookup.sql`).
+Leases are read only for the units that need them (a move to link, a protected resident CPR
+gave no address for), and a CPR number already stored encrypted for the unit is not
+encrypted again.
+
+A unit is read as a tuple (pk, entrance_id, dar_id, floor, door, letting_code); a stored
+registration as (id, unit_id, cpr_hash, cpr_encrypted, cpr_masked, name, protected, move_in,
+move_out, person_id).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-
-from django.db import connection
 
 from core import crypto
 from tenancy.choices import LeaseStatus, LettingCode
@@ -29,146 +33,7 @@ from .models import (
     OccupancyStatus,
     UnitOccupancy,
 )
-
-# --- set-based SQL helpers ------------------------------------------------------------------
-
-
-def _pg() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def raw_cursor():
-    """A server-side-binding psycopg cursor on Django's connection (same transaction).
-
-    Django's PostgreSQL backend uses client-side binding, which quotes every array element
-    into the SQL text in Python; a plain cursor sends the arrays as binary parameters
-    (%b), several times cheaper for the thousands of values a scan batch writes. Lists
-    made with `pg_array` dump with their declared element type."""
-    import psycopg
-
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
-    for cls, dumper in _ARRAY_TYPES.values():
-        cursor.adapters.register_dumper(cls, dumper)
-    return cursor
-
-
-_ARRAY_TYPES: dict[str, tuple[type, type]] = {}
-
-
-def pg_array(values, type_name: str) -> list:
-    """`values` as a list that psycopg sends as a binary PostgreSQL array of `type_name`
-    ("bigint", "varchar", "uuid", ...) without looking at its elements first: its generic
-    list dumper scans every element to choose the element type (for integers the largest
-    one), which was a tenth of a scan worker's CPU. Use on a `raw_cursor`."""
-    name = type_name.split("(")[0].strip()
-    if name not in _ARRAY_TYPES:
-        import psycopg
-        from psycopg.types.array import ListBinaryDumper
-
-        info = psycopg.adapters.types[name]
-        cls = type(f"{info.name}_list", (list,), {})
-        dumper = type(
-            f"{info.name}_array_dumper",
-            (ListBinaryDumper,),
-            {"oid": info.array_oid, "element_oid": info.oid},
-        )
-        _ARRAY_TYPES[name] = (cls, dumper)
-    return _ARRAY_TYPES[name][0](values)
-
-
-def _array_of(values: list) -> list:
-    """pg_array for an `= ANY(...)` list of ids, hashes or UUIDs (typed by the first)."""
-    first = values[0]
-    if isinstance(first, int):
-        return pg_array(values, "bigint")
-    if isinstance(first, uuid.UUID):
-        return pg_array(values, "uuid")
-    if isinstance(first, str):
-        return pg_array(values, "text")
-    return values
-
-
-def bulk_insert(model, fields: list[str], rows: list[tuple], *, conflict: str = "") -> None:
-    """Insert `rows` (tuples in `fields` order, plain Python values) in one statement.
-
-    PostgreSQL: a binary COPY; with a `conflict` clause (COPY has none) one
-    `INSERT ... SELECT * FROM unnest(%s::type[], ...)`, one array per column, so the
-    statement and its parameters do not grow with the number of rows. Elsewhere (SQLite
-    in tests and the embedded default) an executemany of the same INSERT. `conflict` is an
-    `ON CONFLICT ...` clause both understand. Model.save is bypassed: callers pass every
-    value (auto_now_add included)."""
-    if not rows:
-        return
-    meta = model._meta
-    fobjs = [meta.get_field(name) for name in fields]
-    qn = connection.ops.quote_name
-    table = qn(meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fobjs)
-    if _pg() and not conflict:
-        # COPY in binary format: the rows are encoded by psycopg's C dumpers and PostgreSQL
-        # parses no SQL per row (several times cheaper than unnest arrays on both sides).
-        types = [f.db_type(connection).split("(")[0] for f in fobjs]
-        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
-        with raw_cursor() as cursor, cursor.copy(statement) as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
-        return
-    if _pg():
-        types = [f.db_type(connection) for f in fobjs]
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        with raw_cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {conflict}",  # noqa: S608 - names from model metadata
-                [pg_array(col, t) for col, t in zip(zip(*rows, strict=True), types, strict=True)],
-            )
-        return
-    marks = ", ".join(["%s"] * len(fobjs))
-    prepared = [
-        tuple(f.get_db_prep_save(v, connection) for f, v in zip(fobjs, row, strict=True))
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}",  # noqa: S608 - names from model metadata
-            prepared,
-        )
-
-
-def select_any(sql: str, column: str, values, params: tuple = ()) -> list[tuple]:
-    """Run `sql` with `{any}` replaced by "column matches one of values" (PostgreSQL:
-    `= ANY(%b)` with one binary array parameter; elsewhere an IN list) and return the rows."""
-    values = list(values)
-    if not values:
-        return []
-    if _pg():
-        with raw_cursor() as cursor:
-            cursor.execute(sql.format(any=f"{column} = ANY(%b)"), [*params, _array_of(values)])
-            return cursor.fetchall()
-    clause = f"{column} IN ({', '.join(['%s'] * len(values))})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(any=clause), [*params, *values])
-        return cursor.fetchall()
-
-
-def execute_any(sql: str, column: str, values, params: tuple = ()) -> None:
-    """Like select_any for a statement without result rows (UPDATE/DELETE)."""
-    values = list(values)
-    if not values:
-        return
-    if _pg():
-        with raw_cursor() as cursor:
-            cursor.execute(sql.format(any=f"{column} = ANY(%b)"), [*params, _array_of(values)])
-        return
-    clause = f"{column} IN ({', '.join(['%s'] * len(values))})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(any=clause), [*params, *values])
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
+from .sql import bulk_insert, execute_any, select_any, table
 
 # --- the occupancy picture ------------------------------------------------------------------
 
@@ -205,9 +70,9 @@ class _Leases:
         # One statement, rows as tuples: leases newest first per unit, one row per party.
         rows = select_any(
             "SELECT l.id, l.unit_id, l.status, p.cpr_hash "  # noqa: S608 - model tables
-            f"FROM {_table(Lease)} l "
-            f"LEFT JOIN {_table(Lease.parties.through)} lp ON lp.lease_id = l.id "
-            f"LEFT JOIN {_table(Person)} p ON p.id = lp.person_id "
+            f"FROM {table(Lease)} l "
+            f"LEFT JOIN {table(Lease.parties.through)} lp ON lp.lease_id = l.id "
+            f"LEFT JOIN {table(Person)} p ON p.id = lp.person_id "
             "WHERE {any} ORDER BY l.unit_id, l.start_date DESC, l.id DESC",
             "l.unit_id",
             wanted,
@@ -231,16 +96,47 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
     the residents placed: [(resident, unit_id|None, person_id|None, cpr_hash, cpr_encrypted)].
     """
     ok = [(a, lk) for a, lk in answers if a.outcome == LookupOutcome.OK]
-    placed: dict = {}
     if not ok:
-        return placed
+        return {}
+    units, scope, baseline = _covered_units(ok)
+    unit_ids = {u[0] for covered in scope.values() for u in covered}
+    previous, encrypted_of, persons = _registrations_before(unit_ids)
+    plain = _hash_cprs(ok)
+    _link_people(
+        plain.values(), organisation=organisation, persons=persons, encrypted_of=encrypted_of
+    )
+    hashes = _with_ciphertexts(plain, encrypted_of)
+    leases = _Leases()
+    placed, reported = _place_residents(
+        ok, scope=scope, hashes=hashes, persons=persons, leases=leases
+    )
+    lookup_for_unit = {u[0]: lk for _a, lk in ok for u in scope[lk]}
+    changes = _Changes(organisation_id=organisation.pk, persons=persons, now=now)
+    for unit_id, registrations in reported.items():
+        changes.compare_unit(
+            unit_id,
+            registrations,
+            previous.get(unit_id, {}),
+            letting_code=units[unit_id][5],
+            known=unit_id in baseline,
+            lookup=lookup_for_unit[unit_id],
+        )
+    _write_registrations(changes, now=now)
+    _write_moves(changes.events, organisation=organisation, leases=leases, now=now)
+    _write_statuses(changes.statuses)
+    return placed
 
-    # Units each answer covers (the unit, or every unit of the stairwell) and whether each
-    # has been looked up before (no moves are reported on a unit's first lookup).
-    # unit tuple: (pk, entrance_id, dar_id, floor, door, letting_code)
+
+# --- reading what the batch covers ---------------------------------------------------------
+
+
+def _covered_units(ok: list) -> tuple[dict[int, tuple], dict, set[int]]:
+    """The units each answer covers (the unit, or every unit of the stairwell) by lookup id,
+    every such unit by pk, and those looked up before (no moves are reported on a unit's
+    first lookup)."""
     stairwells = {a.target.entrance.pk for a, _lk in ok if a.target.unit is None}
     single = {a.target.unit.pk for a, _lk in ok if a.target.unit is not None}
-    t_unit, t_occ = _table(Unit), _table(UnitOccupancy)
+    t_unit, t_occ = table(Unit), table(UnitOccupancy)
     unit_sql = (
         f"SELECT u.id, u.entrance_id, u.dar_id, u.floor, u.door, u.letting_code, o.unit_id "  # noqa: S608
         f"FROM {t_unit} u LEFT JOIN {t_occ} o ON o.unit_id = u.id WHERE {{any}}"
@@ -266,14 +162,19 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         else (by_entrance[a.target.entrance.pk] if a.target.unit is None else [])
         for a, lk in ok
     }
-    unit_ids = {u[0] for covered in scope.values() for u in covered}
+    return units, scope, baseline
 
-    # What CPR said last time about these units.
+
+def _registrations_before(
+    unit_ids: set[int],
+) -> tuple[dict[int, dict[str, tuple]], dict[str, str], dict[str, int]]:
+    """What CPR said last time about these units: registrations by unit and CPR hash, the
+    ciphertext stored for each CPR hash, and the person each CPR hash is linked to."""
     previous: dict[int, dict[str, tuple]] = defaultdict(dict)
     encrypted_of: dict[str, str] = {}
     reg_sql = (
         "SELECT id, unit_id, cpr_hash, cpr_encrypted, cpr_masked, name, protected, move_in, "  # noqa: S608
-        f"move_out, person_id FROM {_table(CprRegistration)} WHERE {{any}}"
+        f"move_out, person_id FROM {table(CprRegistration)} WHERE {{any}}"
     )
     # A person a registration is linked to stays linked (a deleted person sets it NULL):
     # only CPR numbers without one are looked for among the organisation's people.
@@ -283,42 +184,85 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         encrypted_of[row[2]] = row[3]
         if row[9] is not None:
             persons[row[2]] = row[9]
+    return previous, encrypted_of, persons
 
-    # Hash every CPR number once. Encrypt only a number neither a registration of these
-    # units nor a person of the organisation already holds encrypted (Fernet per resident
-    # was most of a first scan's CPU; a ciphertext decrypts the same wherever it is kept).
+
+def _hash_cprs(ok: list) -> dict[str, str]:
+    """CPR number -> search hash, each number hashed once."""
     plain: dict[str, str] = {}
     for a, _lk in ok:
         for r in a.residents:
             if r.cpr not in plain:
                 plain[r.cpr] = crypto.search_hash(r.cpr)
+    return plain
+
+
+def _link_people(
+    hashes, *, organisation: Organisation, persons: dict[str, int], encrypted_of: dict[str, str]
+) -> None:
+    """Add to `persons` the organisation's people with these CPR hashes that no registration
+    links yet, and their ciphertexts to `encrypted_of`."""
     found: dict[str, int] = {}
     for cpr_hash, pk, encrypted in select_any(
-        f"SELECT cpr_hash, id, cpr_encrypted FROM {_table(Person)} "  # noqa: S608
+        f"SELECT cpr_hash, id, cpr_encrypted FROM {table(Person)} "  # noqa: S608
         "WHERE organisation_id = %s AND {any} ORDER BY id",
         "cpr_hash",
-        {h for h in plain.values() if h not in persons},
+        {h for h in hashes if h not in persons},
         (organisation.pk,),
     ):
         found.setdefault(cpr_hash, pk)
         if encrypted:
             encrypted_of.setdefault(cpr_hash, encrypted)
     persons.update(found)
-    hashes: dict[str, tuple[str, str]] = {
-        cpr: (h, encrypted_of.get(h) or crypto.encrypt(cpr)) for cpr, h in plain.items()
-    }
 
-    # Place every resident on a unit of the answer's scope: by DAR id, floor/door, the only
-    # unit; a protected resident (no address from CPR) by the lease naming them.
-    leases = _Leases()
-    new: dict[int, dict[str, object]] = {}
+
+def _with_ciphertexts(plain: dict[str, str], encrypted_of: dict[str, str]) -> dict:
+    """CPR number -> (hash, ciphertext). Encrypts only a number neither a registration of
+    these units nor a person of the organisation already holds encrypted (Fernet per
+    resident was most of a first scan's CPU; a ciphertext decrypts the same wherever it is
+    kept)."""
+    return {cpr: (h, encrypted_of.get(h) or crypto.encrypt(cpr)) for cpr, h in plain.items()}
+
+
+# --- placing residents on units ------------------------------------------------------------
+
+
+def _place_residents(
+    ok: list, *, scope: dict, hashes: dict, persons: dict[str, int], leases: _Leases
+) -> tuple[dict, dict[int, dict[str, tuple]]]:
+    """Place every resident on a unit of the answer's scope: by DAR id, floor/door, the only
+    unit; a protected resident (no address from CPR) by the lease naming them.
+
+    Returns the placed rows per lookup id (see `apply_answers`) and, per covered unit, what
+    CPR reported there: {cpr_hash: (resident, cpr_encrypted)}."""
+    placed, reported, unplaced = _place_by_address(ok, scope=scope, hashes=hashes, persons=persons)
+    if unplaced:
+        leases.load(u[0] for _row, covered in unplaced for u in covered)
+        for row, covered in unplaced:
+            row[1] = next((u[0] for u in covered if (u[0], row[3]) in leases.of_party), None)
+    for lk, out in placed.items():
+        for row in out:
+            if row[1] is not None:
+                reported[row[1]][row[3]] = (row[0], row[4])
+        placed[lk] = [tuple(row) for row in out]
+    return placed, reported
+
+
+def _place_by_address(
+    ok: list, *, scope: dict, hashes: dict, persons: dict[str, int]
+) -> tuple[dict, dict[int, dict], list]:
+    """Rows [resident, unit_id|None, person_id|None, cpr_hash, cpr_encrypted] per lookup id,
+    an empty report for every covered unit, and the rows no address placed (with the units
+    they may be on)."""
+    placed: dict = {}
+    reported: dict[int, dict] = {}
     unplaced = []
     for a, lk in ok:
         covered = scope[lk]
         by_dar = {u[2]: u[0] for u in covered}
         by_floor_door = {(_norm(u[3]), _norm(u[4])): u[0] for u in covered}
         for u in covered:
-            new[u[0]] = {}
+            reported[u[0]] = {}
         out = []
         for r in a.residents:
             cpr_hash, encrypted = hashes[r.cpr]
@@ -332,33 +276,57 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
                 unplaced.append((row, covered))
             out.append(row)
         placed[lk] = out
-    if unplaced:
-        leases.load(u[0] for _row, covered in unplaced for u in covered)
-        for row, covered in unplaced:
-            row[1] = next((u[0] for u in covered if (u[0], row[3]) in leases.of_party), None)
-    for lk, out in placed.items():
-        for row in out:
-            if row[1] is not None:
-                new[row[1]][row[3]] = (row[0], row[4])
-        placed[lk] = [tuple(row) for row in out]
-    lookup_for_unit = {u[0]: lk for a, lk in ok for u in scope[lk]}
+    return placed, reported, unplaced
 
-    creates, changed, deletes, statuses = [], [], [], []
-    events = []  # [unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup]
-    for unit_id, registrations in new.items():
-        letting_code = units[unit_id][5]
-        before = previous.get(unit_id, {})
-        known = unit_id in baseline
-        lookup = lookup_for_unit[unit_id]
+
+# --- comparing with what CPR said before ---------------------------------------------------
+
+
+class _Changes:
+    """What one batch writes, collected unit by unit: registrations to create, change and
+    delete, moves (events) and each unit's status."""
+
+    def __init__(self, *, organisation_id: int, persons: dict[str, int], now) -> None:
+        self.organisation_id = organisation_id
+        self.persons = persons
+        self.now = now
+        self.creates: list[tuple] = []
+        self.changed: list[tuple[int, tuple]] = []
+        self.deletes: list[int] = []
+        self.statuses: list[tuple] = []
+        # [unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup]
+        self.events: list[list] = []
+
+    def compare_unit(
+        self, unit_id: int, registrations: dict, before: dict, *, letting_code, known, lookup
+    ) -> None:
+        """Compare what CPR reported for one unit with what it said last time. `known`: the
+        unit was looked up before, so a difference is a move."""
+        self._reported(unit_id, registrations, before, known=known, lookup=lookup)
+        self._no_longer_reported(unit_id, registrations, before, known=known, lookup=lookup)
+        registered_now = sum(1 for r, _e in registrations.values() if r.move_out is None)
+        self.statuses.append(
+            (
+                unit_id,
+                self.organisation_id,
+                derive_status(registered_now=registered_now, letting_code=letting_code),
+                registered_now,
+                self.now,
+                self.now,
+            )
+        )
+
+    def _reported(self, unit_id: int, registrations: dict, before: dict, *, known, lookup):
+        persons, now = self.persons, self.now
         for cpr_hash, (r, encrypted) in registrations.items():
             reg = before.get(cpr_hash)
             person_id = persons.get(cpr_hash)
             name = "" if r.protected else (r.name or "")[:200]
             masked = f"{r.cpr[:6]}-xxxx"
             if reg is None:
-                creates.append(
+                self.creates.append(
                     (
-                        organisation.pk,
+                        self.organisation_id,
                         unit_id,
                         encrypted,
                         cpr_hash,
@@ -372,68 +340,43 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
                         now,
                     )
                 )
-                if known:
-                    kind = EventKind.MOVED_IN if r.move_out is None else EventKind.MOVED_OUT
-                    date = r.move_in if r.move_out is None else r.move_out
-                    events.append(
-                        [
-                            unit_id,
-                            cpr_hash,
-                            person_id,
-                            masked,
-                            name,
-                            r.protected,
-                            kind,
-                            date,
-                            lookup,
-                        ]
-                    )
+                if known:  # new at a unit looked up before
+                    self._moved(unit_id, cpr_hash, person_id, masked, name, r, lookup)
                 continue
             _id, _u, _h, _enc, _masked, old_name, old_prot, old_in, old_out, old_person = reg
-            if known and old_out is None and r.move_out is not None:
-                events.append(
-                    [
-                        unit_id,
-                        cpr_hash,
-                        person_id,
-                        masked,
-                        name,
-                        r.protected,
-                        EventKind.MOVED_OUT,
-                        r.move_out,
-                        lookup,
-                    ]
-                )
-            elif known and old_out is not None and r.move_out is None:
-                events.append(
-                    [
-                        unit_id,
-                        cpr_hash,
-                        person_id,
-                        masked,
-                        name,
-                        r.protected,
-                        EventKind.MOVED_IN,
-                        r.move_in,
-                        lookup,
-                    ]
-                )
+            if known and (old_out is None) != (r.move_out is None):  # moved out, or back in
+                self._moved(unit_id, cpr_hash, person_id, masked, name, r, lookup)
             values = (name, bool(r.protected), r.move_in, r.move_out, person_id)
             # Most registrations are unchanged from night to night: write only real changes
             # (the unit's occupancy row records when CPR confirmed the rest).
             if values != (old_name, bool(old_prot), old_in, old_out, old_person):
-                changed.append((_id, values))
+                self.changed.append((_id, values))
+
+    def _moved(self, unit_id, cpr_hash, person_id, masked, name, r, lookup) -> None:
+        """The move CPR's answer shows for resident `r`: out on its move-out date if it has
+        one, else in on its move-in date."""
+        if r.move_out is None:
+            kind, date = EventKind.MOVED_IN, r.move_in
+        else:
+            kind, date = EventKind.MOVED_OUT, r.move_out
+        self.events.append(
+            [unit_id, cpr_hash, person_id, masked, name, r.protected, kind, date, lookup]
+        )
+
+    def _no_longer_reported(
+        self, unit_id: int, registrations: dict, before: dict, *, known, lookup
+    ) -> None:
         for cpr_hash, reg in before.items():
             if cpr_hash in registrations:
                 continue
             # No longer reported: moved out more than a year ago, or the registration was
             # corrected. A move-out not seen before is recorded without a date.
             if known and reg[8] is None:
-                events.append(
+                self.events.append(
                     [
                         unit_id,
                         cpr_hash,
-                        persons.get(cpr_hash) or reg[9],
+                        self.persons.get(cpr_hash) or reg[9],
                         reg[4],
                         "" if reg[6] else reg[5],
                         reg[6],
@@ -442,22 +385,52 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
                         lookup,
                     ]
                 )
-            deletes.append(reg[0])
-        registered_now = sum(1 for r, _e in registrations.values() if r.move_out is None)
-        statuses.append(
-            (
-                unit_id,
-                organisation.pk,
-                derive_status(registered_now=registered_now, letting_code=letting_code),
-                registered_now,
-                now,
-                now,
-            )
-        )
+            self.deletes.append(reg[0])
 
-    t_reg = _table(CprRegistration)
-    execute_any(f"DELETE FROM {t_reg} WHERE {{any}}", "id", deletes)  # noqa: S608
-    for pk, (name, protected, move_in, move_out, person_id) in changed:  # rare: real changes
+
+# --- writing -------------------------------------------------------------------------------
+
+_REGISTRATION_FIELDS = [
+    "organisation",
+    "unit",
+    "cpr_encrypted",
+    "cpr_hash",
+    "cpr_masked",
+    "name",
+    "protected",
+    "move_in",
+    "move_out",
+    "person",
+    "first_seen_at",
+    "changed_at",
+]
+_EVENT_FIELDS = [
+    "organisation",
+    "unit",
+    "lease",
+    "person",
+    "cpr_hash",
+    "cpr_masked",
+    "name",
+    "protected",
+    "kind",
+    "date",
+    "detected_at",
+    "lookup",
+]
+_OCCUPANCY_FIELDS = [
+    "unit",
+    "organisation",
+    "status",
+    "registered_count",
+    "computed_at",
+    "looked_up_at",
+]
+
+
+def _write_registrations(changes: _Changes, *, now) -> None:
+    execute_any(f"DELETE FROM {table(CprRegistration)} WHERE {{any}}", "id", changes.deletes)  # noqa: S608
+    for pk, (name, protected, move_in, move_out, person_id) in changes.changed:  # rare
         CprRegistration.objects.filter(pk=pk).update(
             name=name,
             protected=protected,
@@ -466,66 +439,44 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
             person_id=person_id,
             changed_at=now,
         )
+    bulk_insert(CprRegistration, _REGISTRATION_FIELDS, changes.creates)
+
+
+def _write_moves(events: list[list], *, organisation: Organisation, leases: _Leases, now) -> None:
+    """The moves, each linked to the lease of the person (else the unit's active lease)."""
+    if not events:
+        return
+    leases.load(e[0] for e in events)
     bulk_insert(
-        CprRegistration,
+        OccupancyEvent,
+        _EVENT_FIELDS,
         [
-            "organisation",
-            "unit",
-            "cpr_encrypted",
-            "cpr_hash",
-            "cpr_masked",
-            "name",
-            "protected",
-            "move_in",
-            "move_out",
-            "person",
-            "first_seen_at",
-            "changed_at",
+            (
+                organisation.pk,
+                unit_id,
+                leases.for_event(unit_id, cpr_hash),
+                person_id,
+                cpr_hash,
+                masked,
+                "" if protected else name,
+                bool(protected),
+                kind,
+                date,
+                now,
+                lookup,
+            )
+            for unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup in (
+                events
+            )
         ],
-        creates,
+        conflict="ON CONFLICT DO NOTHING",
     )
-    if events:
-        leases.load(e[0] for e in events)
-        bulk_insert(
-            OccupancyEvent,
-            [
-                "organisation",
-                "unit",
-                "lease",
-                "person",
-                "cpr_hash",
-                "cpr_masked",
-                "name",
-                "protected",
-                "kind",
-                "date",
-                "detected_at",
-                "lookup",
-            ],
-            [
-                (
-                    organisation.pk,
-                    unit_id,
-                    leases.for_event(unit_id, cpr_hash),
-                    person_id,
-                    cpr_hash,
-                    masked,
-                    "" if protected else name,
-                    bool(protected),
-                    kind,
-                    date,
-                    now,
-                    lookup,
-                )
-                for unit_id, cpr_hash, person_id, masked, name, protected, kind, date, lookup in (
-                    events
-                )
-            ],
-            conflict="ON CONFLICT DO NOTHING",
-        )
+
+
+def _write_statuses(statuses: list[tuple]) -> None:
     bulk_insert(
         UnitOccupancy,
-        ["unit", "organisation", "status", "registered_count", "computed_at", "looked_up_at"],
+        _OCCUPANCY_FIELDS,
         statuses,
         conflict=(
             "ON CONFLICT (unit_id) DO UPDATE SET status = excluded.status, "
@@ -533,4 +484,3 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
             "computed_at = excluded.computed_at, looked_up_at = excluded.looked_up_at"
         ),
     )
-    return placed

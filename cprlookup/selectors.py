@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from datetime import date
 from functools import reduce
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
@@ -59,7 +61,7 @@ def charge_list(*, user, organisation: Organisation | None = None) -> QuerySet[C
     )
 
 
-def charge_summary(*, user, organisation: Organisation | None = None) -> list[dict]:
+def charge_summary(*, user, organisation: Organisation | None = None) -> list[Mapping[str, Any]]:
     """Searches and cost per organisation, month and user (newest month first)."""
     return list(
         charge_list(user=user, organisation=organisation)
@@ -102,7 +104,7 @@ def registration_list(*, unit: Unit) -> QuerySet[CprRegistration]:
     return unit.cpr_registrations.select_related("person").order_by("move_out", "move_in")
 
 
-# --- reconciliation (DOMAIN.md §2) ----------------------------------------------------------
+# --- reconciliation (docs/domain.md, Occupancy reconciliation) ------------------------------
 
 NO_REGISTRATION = "no_registration"
 NO_LEASE = "no_lease"
@@ -210,8 +212,9 @@ def disagreement_counts(
     return counts
 
 
-def unit_categories(unit: Unit) -> list[str]:
-    """The disagreement categories of an annotated unit (from reconciliation_units)."""
+def unit_categories(unit: Any) -> list[str]:
+    """The disagreement categories of a Unit annotated by reconciliation_units (has_lease,
+    holder_moved_out)."""
     out = []
     registered = unit.occupancy.registered_count > 0
     if unit.has_lease and not registered:
@@ -224,7 +227,7 @@ def unit_categories(unit: Unit) -> list[str]:
 
 
 def active_leases_by_unit(unit_ids) -> dict[int, Lease]:
-    leases = {}
+    leases: dict[int, Lease] = {}
     for lease in Lease.objects.filter(unit_id__in=list(unit_ids), status=LeaseStatus.ACTIVE):
         leases.setdefault(lease.unit_id, lease)
     return leases

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.conf import settings
 
-from cprlookup import gctp
 from cprlookup.gctp import (
     GctpClient,
     GctpError,
@@ -23,6 +22,7 @@ from cprlookup.gctp import (
     Resident,
     SearchResult,
 )
+from cprlookup.gctp import client as gctp_client
 from tests.cprlookup.conftest import SAMPLE, sample_data
 
 ALL_H1 = {SAMPLE.SOEREN[0], SAMPLE.PROTECTED[0], SAMPLE.MOVED_RECENTLY[0], SAMPLE.NEWCOMER[0]}
@@ -246,7 +246,9 @@ def test_refusals_are_not_retried_and_reached_the_service(gctp_settings, kwargs,
 def test_malformed_input_refused_by_the_service(gctp_settings, monkeypatch):
     # The local check normally stops this; force a field the service does not know.
     monkeypatch.setattr(
-        gctp, "search_key", lambda **kw: ("DARADR", [("CVR", kw["cvr"]), ("PNR", "0101801234")])
+        gctp_client,
+        "search_key",
+        lambda **kw: ("DARADR", [("CVR", kw["cvr"]), ("PNR", "0101801234")]),
     )
     with pytest.raises(GctpRefused) as excinfo:
         GctpClient().landlord_search(cvr=SAMPLE.CVR, dar_address_id=SAMPLE.H1_ST_TV)

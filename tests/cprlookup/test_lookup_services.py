@@ -1,5 +1,6 @@
 """Ad-hoc CPR lookups against the GCTP simulator over real HTTP: eligibility, charging,
-the lookup log, protected persons, moves and reconciliation (DOMAIN.md §1, §2)."""
+the lookup log, protected persons, moves and reconciliation (docs/domain.md: CPR lookups,
+Occupancy reconciliation)."""
 
 from datetime import date
 from decimal import Decimal

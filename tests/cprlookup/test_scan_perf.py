@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cprlookup import services
+from cprlookup import services, sql
 from cprlookup.models import CprCharge, CprLookupResident, ScanItemStatus
+from cprlookup.services import pool, scan_recording, scan_work
 from tests.cprlookup.fixtures_cpr import SINCE, make_portfolio, register
 
 pytestmark = pytest.mark.django_db
@@ -57,18 +58,13 @@ def _recording_cursor(original, statements: list):
 
 
 def _record_statements(entrances, per_unit, gctp_settings, monkeypatch):
-    from cprlookup import occupancy
-
     p = make_portfolio(entrances=entrances, units_per_entrance=3)
     gctp_settings.load(register(p.organisation, people=_people(p, per_unit)))
     job = services.scan_start(organisation=p.organisation, user=p.admin)
     (chunk,) = services.scan_pending_chunks(job=job)
     # Count every statement, also those sent past Django's cursor on PostgreSQL.
     raw = []
-    counting_cursor = _recording_cursor(occupancy.raw_cursor, raw)
-
-    monkeypatch.setattr(occupancy, "raw_cursor", counting_cursor)
-    monkeypatch.setattr("cprlookup.services.raw_cursor", counting_cursor)
+    monkeypatch.setattr(sql, "raw_cursor", _recording_cursor(sql.raw_cursor, raw))
     with CaptureQueriesContext(connection) as ctx:
         recorded = services.scan_chunk_process(
             job_id=job.pk, item_ids=chunk, record_every=len(chunk)
@@ -103,7 +99,7 @@ def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
     settings.CPR_SCAN_CHUNK_SIZE = 2000
     settings.CPR_SCAN_THREADS = 8
     ids = list(range(1, 8178))
-    chunks = services._chunked(ids)
+    chunks = services.chunked(ids)
     assert [i for chunk in chunks for i in chunk] == ids
     assert [len(c) for c in chunks] == [
         2000, 2000, 2000, 1000, 500, 250, 125, 125, 62, 31, 31, 16, 16, 16, 5
@@ -112,8 +108,8 @@ def test_chunks_cover_every_item_once_and_end_small(settings, monkeypatch):
     for chunk in chunks:
         assert len(chunk) <= max(16, left // 2) or len(chunk) == 2000
         left -= len(chunk)
-    assert services._chunked(ids[:7]) == [ids[:7]]
-    assert services._chunked([]) == []
+    assert services.chunked(ids[:7]) == [ids[:7]]
+    assert services.chunked([]) == []
 
 
 def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
@@ -123,13 +119,13 @@ def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
     answers come back, the task goes on until its whole chunk is done."""
     settings.CPR_SCAN_THREADS = 2
     claims = []
-    original = services._claim
+    original = scan_work._claim
 
     def counting_claim(ids):
         claims.append(len(ids))
         return original(ids)
 
-    monkeypatch.setattr(services, "_claim", counting_claim)
+    monkeypatch.setattr(scan_work, "_claim", counting_claim)
 
     class InlinePool:
         """Every search has finished by the time it is handed over: the worst case for a
@@ -140,8 +136,8 @@ def test_a_chunk_is_claimed_a_slice_at_a_time_and_finished_whole(
             future.set_result(fn(*args))
             return future
 
-    client = services._scan_resources()[0]
-    monkeypatch.setattr(services, "_scan_resources", lambda: (client, InlinePool()))
+    client = pool.scan_resources()[0]
+    monkeypatch.setattr(pool, "scan_resources", lambda: (client, InlinePool()))
     p = make_portfolio(entrances=30, units_per_entrance=1)
     gctp_settings.load(register(p.organisation, people=_people(p, 1)))
     job = services.scan_start(organisation=p.organisation, user=p.admin)
@@ -161,12 +157,9 @@ def test_first_scan_refreshes_planner_statistics_once(db, gctp_settings, monkeyp
     runs ANALYZE once, so cached plans stop scanning the growing tables sequentially."""
     if connection.vendor != "postgresql":
         pytest.skip("planner statistics are PostgreSQL's")
-    from cprlookup import occupancy
-
-    monkeypatch.setattr(services, "_stats_checked", set())
+    monkeypatch.setattr(scan_recording, "_stats_checked", set())
     statements = []
-    spying_cursor = _recording_cursor(occupancy.raw_cursor, statements)
-    monkeypatch.setattr(services, "raw_cursor", spying_cursor)
+    monkeypatch.setattr(sql, "raw_cursor", _recording_cursor(sql.raw_cursor, statements))
     p = make_portfolio(entrances=4, units_per_entrance=1)
     gctp_settings.load(register(p.organisation, people=_people(p, 1)))
     job = services.scan_start(organisation=p.organisation, user=p.admin)
@@ -179,10 +172,10 @@ def test_first_scan_refreshes_planner_statistics_once(db, gctp_settings, monkeyp
         analysed = int(cursor.fetchone()[0] or 0)
     if analysed + 2 > job.total:
         pytest.skip("the tables were analysed with more rows than this scan has (--reuse-db)")
-    monkeypatch.setattr(services, "_YOUNG_ROWS", analysed + 2)
+    monkeypatch.setattr(scan_recording, "_YOUNG_ROWS", analysed + 2)
     services.scan_chunk_process(job_id=job.pk, item_ids=chunk, record_every=2)
     analyses = [str(q) for q in statements if str(q).startswith("ANALYZE")]
     assert len(analyses) == 1
     assert "cprlookup_cprlookup" in analyses[0]
-    services._statistics_grown(job)
+    services.statistics_grown(job)
     assert len([q for q in statements if str(q).startswith("ANALYZE")]) == 1

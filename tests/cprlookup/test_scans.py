@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import DomainError
-from cprlookup import services, tasks
+from cprlookup import services
 from cprlookup.models import (
     CprCharge,
     CprLookup,
