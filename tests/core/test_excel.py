@@ -1,13 +1,21 @@
 """The Excel writer: formats, the formula-injection guard and streaming."""
 
 import uuid
+import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
+from math import isfinite
+from xml.etree import ElementTree
 
-from openpyxl import load_workbook
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.excel import FORMATS, Column, write_xlsx, xlsx_filename, xlsx_response
+from tenancy.choices import Role
 
 
 def _write(columns, rows, **kwargs):
@@ -175,15 +183,137 @@ def test_text_numbers_and_dates_round_trip_exactly():
     assert rows[4][:5] == (None, None, None, None, None)
 
 
-def test_fallback_through_openpyxl_cells_writes_the_same_workbook(monkeypatch):
-    """Without et_xmlfile's text stream (e.g. openpyxl on lxml) rows go through
-    openpyxl's cell writer; the result must be the same."""
-    _, fast = _write(MIXED_COLUMNS, MIXED_ROWS)
-    monkeypatch.setattr("core.excel._raw_stream", lambda xf: None)
-    _, fallback = _write(MIXED_COLUMNS, MIXED_ROWS)
+def _openpyxl_reference(columns, rows):
+    """The same sheet written cell by cell through openpyxl (its shared-string writer),
+    with the values normalised as the export promises."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Test")
+    ws.append([col.header for col in columns])
+    for row in rows:
+        cells = []
+        for col in columns:
+            value = col.value(row)
+            if isinstance(value, bool):
+                value = "Ja" if value else "Nej"
+            elif isinstance(value, uuid.UUID):
+                value = str(value)
+            elif isinstance(value, datetime) and value.tzinfo is not None:
+                value = timezone.localtime(value).replace(tzinfo=None)
+            elif isinstance(value, float | Decimal) and not isfinite(value):
+                value = None
+            cell = WriteOnlyCell(ws, value=value if value != "" else None)
+            if isinstance(value, date) and col.kind not in ("date", "datetime"):
+                cell.number_format = FORMATS["datetime" if isinstance(value, datetime) else "date"]
+            elif col.kind != "text":
+                cell.number_format = FORMATS[col.kind]
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
+    buffer = BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return load_workbook(buffer).active
+
+
+def test_the_same_workbook_as_openpyxl_writes_cell_by_cell():
+    """Our writer formats the sheet XML itself; read back, every cell (value, type,
+    number format) is what openpyxl's own cell writer gives for the same values."""
+    _, ours = _write(MIXED_COLUMNS, MIXED_ROWS)
+    reference = _openpyxl_reference(MIXED_COLUMNS, MIXED_ROWS)
 
     def comparable(sheet):
-        # NaN: the fallback writes an empty <v/>, the fast path no cell; both read as None.
         return [[(v, t, f) for v, t, f in row if v is not None] for row in _cells(sheet)]
 
-    assert comparable(fast) == comparable(fallback)
+    assert comparable(ours) == comparable(reference)
+    assert [d.width for d in ours.column_dimensions.values()] == [16] * len(MIXED_COLUMNS)
+
+
+EDGE_COLUMNS = [
+    Column("Tekst & <mere>", lambda r: r[0], width=40),
+    Column("Dato", lambda r: r[1], kind="date", width=8),
+    Column("Tal", lambda r: r[2], kind="decimal"),
+    Column("Tid", lambda r: r[3], kind="datetime"),
+]
+EDGE_ROWS = [
+    (
+        "\nlinje\n",
+        date(1900, 1, 1),
+        Decimal("1E+3"),
+        datetime.fromisoformat("2024-01-01T23:59:59.999999"),
+    ),
+    (
+        gettext_lazy("Ja"),
+        date(1900, 2, 28),
+        Decimal("Infinity"),
+        datetime.fromisoformat("1900-01-01T12:00"),
+    ),
+    ("x" * 40000, date(1899, 12, 30), float("inf"), None),
+    (
+        "a\ud800b\ufffec\x1fd",
+        date(1999, 12, 31),
+        10**20,
+        datetime.fromisoformat("2024-03-31T01:30"),
+    ),
+    (Role.CASEWORKER, None, -0.0, None),
+    (Decimal("2.50"), "", 0.1 + 0.2, None),
+]
+
+
+def _xml_text(value):
+    if isinstance(value, Decimal):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value)).replace("\ud800", "").replace("\ufffe", "")
+
+
+def test_edge_values_read_back_as_openpyxl_writes_them():
+    _, ours = _write(EDGE_COLUMNS, EDGE_ROWS)
+    # What openpyxl is given: plain text without the characters XML cannot hold.
+    plain = [(_xml_text(r[0]), *r[1:]) for r in EDGE_ROWS]
+    reference = _openpyxl_reference(EDGE_COLUMNS, plain)
+
+    def comparable(sheet):
+        return [[(v, t, f) for v, t, f in row if v is not None] for row in _cells(sheet)]
+
+    assert comparable(ours) == comparable(reference)
+    rows = list(ours.iter_rows(min_row=2, values_only=True))
+    assert rows[0][0] == "\nlinje\n"  # whitespace at the ends is kept
+    assert rows[1][0] == "Ja"
+    assert rows[2][0] == "x" * 32767  # Excel's limit for one cell
+    assert rows[3][0] == "abcd"  # characters XML cannot hold are dropped
+    assert rows[4][0] == "caseworker"
+    assert rows[5][0] == 2.5
+    assert [d.width for d in ours.column_dimensions.values()] == [40, 8, 16, 16]
+    assert ours["A1"].value == "Tekst & <mere>"
+    assert all(cell.font.bold for cell in ours[1])
+    assert not ours["A2"].font.bold
+
+
+def test_sheet_title_is_cut_to_excels_rules():
+    buffer = BytesIO()
+    write_xlsx(
+        buffer,
+        title="Tilbagebetaling/refusion: [alle] * ? \\ og mere end 31 tegn",
+        columns=[Column("A", lambda r: r)],
+        rows=["x"],
+    )
+    buffer.seek(0)
+
+    assert load_workbook(buffer).sheetnames == ["Tilbagebetaling-refusion- -alle"]
+
+
+def test_every_part_is_well_formed_xml_and_declared():
+    buffer = BytesIO()
+    write_xlsx(buffer, title="Æ & <Ø>", columns=MIXED_COLUMNS, rows=MIXED_ROWS)
+
+    with zipfile.ZipFile(buffer) as archive:
+        assert archive.testzip() is None
+        # Our own file, so the plain parser is fine.
+        parts = {n: ElementTree.fromstring(archive.read(n)) for n in archive.namelist()}  # noqa: S314
+    declared = {
+        o.get("PartName").lstrip("/") for o in parts["[Content_Types].xml"] if o.get("PartName")
+    }
+    assert declared == {name for name in parts if not name.endswith(".rels")} - {
+        "[Content_Types].xml"
+    }
+    assert load_workbook(BytesIO(buffer.getvalue())).sheetnames == ["Æ & <Ø>"]
