@@ -9,12 +9,12 @@ TEST_ENV := CELERY_FS_BROKER_DIR=var/test-broker DEVTOOLS=true
 # The development-only commands (benchmarks, seeders, gctp_sim_build: the devtools app).
 DEV := DEVTOOLS=true
 
-.PHONY: help setup run test test-fast lint format migrate demo bench browser-deps clean
+.PHONY: help setup run test test-fast lint typecheck format migrate demo bench browser-deps clean
 
 help:
 	@echo "make run    - set up and start web, worker, beat and simulators (http://127.0.0.1:8000)"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   - ruff check, ruff format --check, makemigrations --check, mypy"
 	@echo "make bench  - print performance figures"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -50,8 +50,9 @@ browser-deps:
 		else echo "No /usr/bin/chromium and no root: browser tests will be skipped"; fi; \
 	fi
 
+# The whole suite with coverage; the floor (fail_under in pyproject.toml) fails the run.
 test: setup browser-deps
-	$(TEST_ENV) $(BIN)/python -m pytest
+	$(TEST_ENV) $(BIN)/python -m pytest --cov --cov-report=term:skip-covered
 
 test-fast: setup
 	$(TEST_ENV) $(BIN)/python -m pytest -m "not browser and not integration"
@@ -60,6 +61,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
+
+typecheck: setup
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -4,6 +4,8 @@ Modulus 11 is NOT checked: since 2007 valid CPR numbers without it are issued (s
 docs/domain.md, "CPR numbers"). Encryption at rest is in core.crypto.
 """
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.dk import cpr as stdnum_cpr
@@ -26,5 +28,6 @@ def validate_cpr(value: str) -> None:
         ) from exc
 
 
-def cpr_birth_date(value: str):
+def cpr_birth_date(value: str) -> date:
+    """The birth date a CPR number carries (century from the 7th digit)."""
     return stdnum_cpr.get_birth_date(normalise_cpr(value))

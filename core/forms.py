@@ -1,9 +1,12 @@
 """Form helpers shared by every app's screens and admin."""
 
+from typing import Any
+
+from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 
-def _model_label(form, name: str) -> str:
+def _model_label(form: forms.BaseForm, name: str) -> str:
     instance = getattr(form, "instance", None)
     if instance is None or name == "__all__":
         return ""
@@ -13,7 +16,9 @@ def _model_label(form, name: str) -> str:
         return ""
 
 
-def apply_domain_error(form, exc: ValidationError, field_map: dict | None = None) -> None:
+def apply_domain_error(
+    form: forms.BaseForm, exc: ValidationError, field_map: dict[str, Any] | None = None
+) -> None:
     """Put a service's DomainError (or any ValidationError) on the form: on the named field
     when the error names one the form has (after `field_map` renames it; a name mapped to
     None becomes form-wide), otherwise as a form-wide error prefixed with the model field's

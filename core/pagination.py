@@ -2,9 +2,12 @@
 
 import json
 from functools import cached_property
+from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 PAGE_SIZE = 50
 
@@ -13,18 +16,20 @@ class TwoEndedPaginator(Paginator):
     """A paginator that reads pages in the second half from the other end (reversed order,
     small OFFSET), so the last page of 600,000 units costs as little as the first."""
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        if bottom > self.count // 2 and getattr(self.object_list, "ordered", False):
-            rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        queryset: Any = self.object_list  # a QuerySet when it is ordered
+        if bottom > self.count // 2 and getattr(queryset, "ordered", False):
+            rows = list(queryset.reverse()[self.count - top : self.count - bottom])
             rows.reverse()
-            return self._get_page(rows, number, self)
+            # _get_page is Django's documented hook for building a page from rows.
+            return self._get_page(rows, number, self)  # type: ignore[attr-defined]
         return super().page(number)
 
 
-def _planner_estimate(queryset) -> int:
+def _planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's own estimate of how many rows the query returns (from table statistics;
     no rows are read)."""
     sql, params = queryset.order_by().query.sql_with_params()
@@ -46,8 +51,9 @@ class ListPaginator(TwoEndedPaginator):
     _exact = True
 
     @cached_property
-    def count(self):
-        queryset = self.object_list.order_by()
+    def count(self) -> int:
+        all_rows: Any = self.object_list
+        queryset = all_rows.order_by()
         capped = queryset[: self.EXACT_LIMIT + 1].count()
         if capped <= self.EXACT_LIMIT:
             return capped
@@ -62,7 +68,9 @@ class ListPaginator(TwoEndedPaginator):
         return self._exact
 
 
-def page_of(request, queryset, per_page: int = PAGE_SIZE, *, count: int | None = None):
+def page_of(
+    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None
+) -> Page:
     """The requested page (?page=) of a queryset; pages in the second half are read from
     the other end, and a page number out of range gives the last page. `count`, when the
     caller has already counted the rows, saves the COUNT query."""

@@ -4,6 +4,7 @@ and CPR numbers are masked unless the user is a CPR officer of the organisation.
 
 from __future__ import annotations
 
+from cryptography.fernet import InvalidToken
 from django.utils.translation import gettext as _
 
 from core import crypto
@@ -24,7 +25,7 @@ def _birth_date(row):
 
     try:
         return cpr_birth_date(crypto.decrypt(row.cpr_encrypted))
-    except Exception:  # a CPR number stdnum cannot date: leave the cell empty
+    except (ValueError, InvalidToken):  # a CPR number stdnum cannot date: leave it empty
         return None
 
 

@@ -226,110 +226,139 @@ def _cvr_ok(value: str) -> bool:
     return sum(int(d) * w for d, w in zip(value, CVR_WEIGHTS, strict=True)) % 11 == 0
 
 
-def validate_payload(payload: dict) -> tuple[list[dict], list[dict]]:
-    """(errors, warnings) in the register's format ({field, code, message}), Danish."""
-    msgs = _messages()
-    errors: list[dict] = []
-    warnings: list[dict] = []
+class _Findings:
+    """Errors and warnings collected while a payload is checked, in the register's format."""
 
-    def add(field, code, target=errors):
-        target.append({"field": field, "code": code, "message": msgs[code]})
+    def __init__(self) -> None:
+        self.msgs = _messages()
+        self.errors: list[dict] = []
+        self.warnings: list[dict] = []
 
-    def required_text(data, key, field, max_length=200):
+    def add(self, field: str, code: str, target: list[dict] | None = None) -> None:
+        (self.errors if target is None else target).append(
+            {"field": field, "code": code, "message": self.msgs[code]}
+        )
+
+    def required_text(self, data: dict, key: str, field: str, max_length: int = 200) -> None:
         value = data.get(key)
         if _blank(value):
-            add(field, "required")
+            self.add(field, "required")
         elif not isinstance(value, str) or len(value.strip()) > max_length:
-            add(field, "invalid_type")
+            self.add(field, "invalid_type")
 
-    cvr = payload.get("organisation_cvr")
-    if _blank(cvr):
-        add("organisation_cvr", "required")
-    elif not isinstance(cvr, str) or not _cvr_ok(cvr.strip()):
-        add("organisation_cvr", "invalid_cvr")
-    department = payload.get("department_number")
-    if _blank(department):
-        add("department_number", "required")
-    elif not isinstance(department, str) or len(department.strip()) > 10:
-        add("department_number", "invalid_department")
+    def required_date(self, value: Any, field: str) -> date | None:
+        if _blank(value):
+            self.add(field, "required")
+            return None
+        parsed = _date(value)
+        if parsed is None:
+            self.add(field, "invalid_date")
+        return parsed
 
+
+def validate_payload(payload: dict) -> tuple[list[dict], list[dict]]:
+    """(errors, warnings) in the register's format ({field, code, message}), Danish."""
+    found = _Findings()
+    _check_landlord(payload, found)
     dwelling = payload.get("dwelling")
     if not isinstance(dwelling, dict):
-        add("dwelling", "required" if dwelling is None else "invalid_type")
+        found.add("dwelling", "required" if dwelling is None else "invalid_type")
     else:
-        bbr = dwelling.get("bbr_unit_id")
-        if _blank(bbr):
-            add("dwelling.bbr_unit_id", "required")
-        else:
-            try:
-                uuid.UUID(str(bbr))
-            except ValueError:
-                add("dwelling.bbr_unit_id", "invalid_uuid")
-        required_text(dwelling, "address", "dwelling.address")
-        area = _decimal(dwelling.get("area_m2"))
-        if _blank(dwelling.get("area_m2")):
-            add("dwelling.area_m2", "required")
-        elif area is None or area <= 0:
-            add("dwelling.area_m2", "invalid_area")
-        rooms = dwelling.get("rooms")
-        if rooms is None:
-            add("dwelling.rooms", "required")
-        elif isinstance(rooms, bool) or not isinstance(rooms, int) or rooms < 1:
-            add("dwelling.rooms", "invalid_rooms")
-
+        _check_dwelling(dwelling, found)
     lease = payload.get("lease")
     if not isinstance(lease, dict):
-        add("lease", "required" if lease is None else "invalid_type")
+        found.add("lease", "required" if lease is None else "invalid_type")
     else:
-        number = lease.get("lease_number")
-        if _blank(number):
-            add("lease.lease_number", "required")
-        elif not isinstance(number, str) or len(number.strip()) > 30 or "/" in number:
-            add("lease.lease_number", "invalid_lease_number")
-        _choice(lease, "holder_type", HOLDER_TYPES, add)
-        tenants = lease.get("tenants")
-        if not tenants:
-            add("lease.tenants", "no_tenants")
-        elif not isinstance(tenants, list):
-            add("lease.tenants", "invalid_type")
-        else:
-            for index, tenant in enumerate(tenants):
-                _check_tenant(tenant, index, add, warnings)
-        start = _date(lease.get("start_date"))
-        if _blank(lease.get("start_date")):
-            add("lease.start_date", "required")
-        elif start is None:
-            add("lease.start_date", "invalid_date")
-        end = None
-        if not _blank(lease.get("end_date")):
-            end = _date(lease.get("end_date"))
-            if end is None:
-                add("lease.end_date", "invalid_date")
-        if start and end and end < start:
-            add("lease.end_date", "end_before_start")
-        for key in ("rent", "special_payments"):
-            value = lease.get(key)
-            amount = _decimal(value)
-            if _blank(value):
-                add(f"lease.{key}", "required")
-            elif amount is None or amount < 0:
-                add(f"lease.{key}", "invalid_amount")
-        _choice(lease, "heating_form", HEATING_FORMS, add)
-        for key in UTILITIES:
-            _choice(lease, key, PAYMENT_CHOICES, add)
-        for key in BOOLEANS:
-            value = lease.get(key)
-            if value is None:
-                add(f"lease.{key}", "required")
-            elif not isinstance(value, bool):
-                add(f"lease.{key}", "invalid_boolean")
+        _check_lease(lease, found)
+    found.required_date(payload.get("effective_date"), "effective_date")
+    return found.errors, found.warnings
 
-    effective = payload.get("effective_date")
-    if _blank(effective):
-        add("effective_date", "required")
-    elif _date(effective) is None:
-        add("effective_date", "invalid_date")
-    return errors, warnings
+
+def _check_landlord(payload: dict, found: _Findings) -> None:
+    cvr = payload.get("organisation_cvr")
+    if _blank(cvr):
+        found.add("organisation_cvr", "required")
+    elif not isinstance(cvr, str) or not _cvr_ok(cvr.strip()):
+        found.add("organisation_cvr", "invalid_cvr")
+    department = payload.get("department_number")
+    if _blank(department):
+        found.add("department_number", "required")
+    elif not isinstance(department, str) or len(department.strip()) > 10:
+        found.add("department_number", "invalid_department")
+
+
+def _check_dwelling(dwelling: dict, found: _Findings) -> None:
+    bbr = dwelling.get("bbr_unit_id")
+    if _blank(bbr):
+        found.add("dwelling.bbr_unit_id", "required")
+    else:
+        try:
+            uuid.UUID(str(bbr))
+        except ValueError:
+            found.add("dwelling.bbr_unit_id", "invalid_uuid")
+    found.required_text(dwelling, "address", "dwelling.address")
+    area = _decimal(dwelling.get("area_m2"))
+    if _blank(dwelling.get("area_m2")):
+        found.add("dwelling.area_m2", "required")
+    elif area is None or area <= 0:
+        found.add("dwelling.area_m2", "invalid_area")
+    rooms = dwelling.get("rooms")
+    if rooms is None:
+        found.add("dwelling.rooms", "required")
+    elif isinstance(rooms, bool) or not isinstance(rooms, int) or rooms < 1:
+        found.add("dwelling.rooms", "invalid_rooms")
+
+
+def _check_lease(lease: dict, found: _Findings) -> None:
+    number = lease.get("lease_number")
+    if _blank(number):
+        found.add("lease.lease_number", "required")
+    elif not isinstance(number, str) or len(number.strip()) > 30 or "/" in number:
+        found.add("lease.lease_number", "invalid_lease_number")
+    _choice(lease, "holder_type", HOLDER_TYPES, found.add)
+    _check_tenants(lease.get("tenants"), found)
+    _check_lease_dates(lease, found)
+    _check_lease_terms(lease, found)
+
+
+def _check_tenants(tenants: Any, found: _Findings) -> None:
+    if not tenants:
+        found.add("lease.tenants", "no_tenants")
+    elif not isinstance(tenants, list):
+        found.add("lease.tenants", "invalid_type")
+    else:
+        for index, tenant in enumerate(tenants):
+            _check_tenant(tenant, index, found.add, found.warnings)
+
+
+def _check_lease_dates(lease: dict, found: _Findings) -> None:
+    start = found.required_date(lease.get("start_date"), "lease.start_date")
+    end = None
+    if not _blank(lease.get("end_date")):
+        end = _date(lease.get("end_date"))
+        if end is None:
+            found.add("lease.end_date", "invalid_date")
+    if start and end and end < start:
+        found.add("lease.end_date", "end_before_start")
+
+
+def _check_lease_terms(lease: dict, found: _Findings) -> None:
+    for key in ("rent", "special_payments"):
+        value = lease.get(key)
+        amount = _decimal(value)
+        if _blank(value):
+            found.add(f"lease.{key}", "required")
+        elif amount is None or amount < 0:
+            found.add(f"lease.{key}", "invalid_amount")
+    _choice(lease, "heating_form", HEATING_FORMS, found.add)
+    for key in UTILITIES:
+        _choice(lease, key, PAYMENT_CHOICES, found.add)
+    for key in BOOLEANS:
+        value = lease.get(key)
+        if value is None:
+            found.add(f"lease.{key}", "required")
+        elif not isinstance(value, bool):
+            found.add(f"lease.{key}", "invalid_boolean")
 
 
 def _choice(data: dict, key: str, choices: tuple[str, ...], add) -> None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenancy.hooks import AttentionItem
 from tenancy.models import Lease, Organisation, Person
 from tenancy.selectors import organisation_ids_for
 
@@ -130,10 +131,10 @@ def filings_missing_payout(
     )
 
 
-def attention_items(*, user, organisation) -> list[dict]:
+def attention_items(*, user, organisation) -> list[AttentionItem]:
     """Dashboard warnings: filings that need a caseworker, open UDK tasks, and changes that
     will miss the next housing-benefit payout."""
-    items = []
+    items: list[AttentionItem] = []
     if organisation is None:
         return items
     counts = filing_state_counts(user=user, organisation=organisation)

@@ -8,4 +8,4 @@ def current_organisation(request):
     if not user or not user.is_authenticated:
         return {}
     current = _current(request)
-    return {"user_organisations": request._user_organisations, "current_organisation": current}
+    return {"user_organisations": request.user_organisations, "current_organisation": current}

@@ -9,7 +9,7 @@ def current_organisation(request) -> Organisation | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    cached = getattr(request, "_current_organisation", None)
+    cached = getattr(request, "current_organisation_cached", None)
     if cached is not None:
         return cached
     organisations = list(organisation_list(user=user))
@@ -17,8 +17,8 @@ def current_organisation(request) -> Organisation | None:
     current = next((o for o in organisations if o.pk == chosen_id), None)
     if current is None and organisations:
         current = organisations[0]
-    request._current_organisation = current
-    request._user_organisations = organisations
+    request.current_organisation_cached = current
+    request.user_organisations = organisations
     return current
 
 

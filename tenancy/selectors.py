@@ -20,12 +20,12 @@ from .models import (
 def organisation_ids_for(user) -> list[int]:
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_organisation_ids", None)
+    cached = getattr(user, "boligkontor_organisation_ids", None)
     if cached is None:
         cached = list(
             Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
         )
-        user._organisation_ids = cached
+        user.boligkontor_organisation_ids = cached  # per-request cache on the user
     return cached
 
 

@@ -36,7 +36,7 @@ def filing_correct(
             lease = tenancy_services.lease_update(
                 lease=lease, actor=actor, correction=True, **terms
             )
-        if rent is not None:
+        if rent is not None and rent_effective_date is not None:  # checked above
             lease = tenancy_services.lease_change_rent(
                 lease=lease,
                 rent=rent,

@@ -41,7 +41,9 @@ def _enqueue_push() -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=2)
             filings_push_task.apply_async(connection=conn, retry=False)
-    except Exception:  # broker unreachable: the periodic sweeper files the rows later
+    # Broker unreachable (kombu/redis/OS errors vary by transport): the periodic sweeper
+    # files the rows later, so the change itself must not fail.
+    except Exception:  # noqa: BLE001
         logger.warning(
             "rentregister: push task not enqueued (broker unreachable); sweeper will file"
         )
@@ -52,7 +54,7 @@ def schedule_push() -> None:
     if _enqueue_suppressed.get():
         return
     if connection.in_atomic_block and any(
-        func is _enqueue_push for _sids, func, _robust in connection.run_on_commit
+        entry[1] is _enqueue_push for entry in connection.run_on_commit
     ):
         return
     transaction.on_commit(_enqueue_push, robust=True)

@@ -178,7 +178,8 @@ class _PushRun:
         """Runs in the pool: send one filing and queue its answer."""
         try:
             outcome = _send(row)
-        except BaseException as exc:  # never lose an answer: record it as transient
+        # Never lose an answer: whatever the send raised, record it as transient.
+        except BaseException as exc:  # noqa: BLE001
             outcome = ("transient", type(exc).__name__)
         self.answers.put((row, *outcome))
 

@@ -5,10 +5,12 @@ Every write is guarded by state and claim time: a row the sweeper released and a
 pusher claimed again is recorded by that pusher, never by a late answer to an old claim."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,32 +41,45 @@ def _merge_warnings(ours: list, theirs: list) -> list:
     return list(ours) + [w for w in theirs if (w.get("field"), w.get("code")) not in seen]
 
 
+def _column(name: str) -> str:
+    """The database column of a concrete Filing field."""
+    column = _concrete(name).column
+    assert column is not None  # noqa: S101 - every concrete field has one
+    return column
+
+
+def _concrete(name: str) -> Field:
+    """A concrete field of Filing (never a reverse relation)."""
+    field = Filing._meta.get_field(name)
+    assert isinstance(field, Field)  # noqa: S101 - a programming error, not input
+    return field
+
+
 def _accepted_sql() -> str:
     """One UPDATE per accepted filing: five constants, then receipt id, version and
     warnings, then the guard (pk, state sent, claim time)."""
     meta = Filing._meta
     qn = connection.ops.quote_name
     columns = ("state", "accepted_at", "errors", "last_error", "updated_at")
-    sets = ", ".join(f"{qn(meta.get_field(c).column)} = %s" for c in columns)
+    sets = ", ".join(f"{qn(_column(c))} = %s" for c in columns)
     # Identifiers come from the model's meta and are quoted; every value is a parameter.
     return (
         f"UPDATE {qn(meta.db_table)} SET {sets}, {qn('next_attempt_at')} = NULL, "  # noqa: S608
         f"{qn('receipt_id')} = %s, {qn('receipt_version')} = %s, {qn('warnings')} = %s "
-        f"WHERE {qn(meta.pk.column)} = %s AND {qn('state')} = %s AND {qn('claimed_at')} = %s"
+        f"WHERE {qn(_column('id'))} = %s AND {qn('state')} = %s AND {qn('claimed_at')} = %s"
     )
 
 
-def _record_accepted(accepted: list[tuple[dict, object]], now) -> int:
+def _record_accepted(accepted: list[tuple[dict, Any]], now: datetime) -> int:
     """Mark accepted filings in one prepared UPDATE run over all rows (executemany: no
     per-row ORM work, which used to cost more than the HTTP itself). Guarded by state and
     claim time: a row released by the sweeper and claimed again by another pusher is
     recorded by that pusher. Returns how many rows were written."""
     if not accepted:
         return 0
-    meta = Filing._meta
 
-    def prep(name, value):
-        return meta.get_field(name).get_db_prep_save(value, connection)
+    def prep(name: str, value: Any) -> Any:
+        return _concrete(name).get_db_prep_save(value, connection)
 
     constants = [
         prep("state", FilingState.ACCEPTED),

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import DecimalField
 from django.utils import timezone
@@ -95,7 +96,7 @@ def _udk_rules_for_unit(
 def _display(model, name: str, value) -> str:
     try:
         field_obj = model._meta.get_field(name)
-    except Exception:  # an unknown key in an old snapshot: show it as it is
+    except FieldDoesNotExist:  # an unknown key in an old snapshot: show it as it is
         return str(value)
     if value is None or value == "":
         return _("(tom)")
@@ -124,7 +125,7 @@ def _change_lines(model, record: ChangeRecord, fields=None) -> list[str]:
             continue
         try:
             label = str(model._meta.get_field(name).verbose_name)
-        except Exception:  # not a model field
+        except FieldDoesNotExist:  # not a model field
             label = name
         lines.append(
             f"- {label.capitalize()}: {_display(model, name, before)} → {_display(model, name, after)}"

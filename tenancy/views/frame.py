@@ -60,7 +60,7 @@ def organisation_switch(request):
     if organisation_id not in selectors.organisation_ids_for(request.user):
         raise Http404(_("Ukendt organisation."))
     request.session["organisation_id"] = organisation_id
-    request.__dict__.pop("_current_organisation", None)
+    request.__dict__.pop("current_organisation_cached", None)
     # Back to the same list (its records change with the organisation); a detail page of
     # the old organisation would be a 404, so anything else goes to the dashboard.
     target = reverse("tenancy:dashboard")
