@@ -1,6 +1,6 @@
 """How fast the Excel writers are on the lease export, with and without lxml.
 
-    .venv/bin/python scripts/excel_bench.py [--rows 65000] [--rounds 3] [--previous REV]
+    .venv/bin/python devtools/excel_bench.py [--rows 65000] [--rounds 3] [--previous REV]
 
 Every candidate writes the same rows (the lease export's columns, values made up once per
 process before the clock starts, so no database) in its own child process; rounds are
