@@ -1,4 +1,4 @@
-"""Personal-data records kept for GDPR accountability (DOMAIN.md §4)."""
+"""Personal-data records kept for GDPR accountability (docs/domain.md, "Personal data")."""
 
 from django.conf import settings
 from django.db import models

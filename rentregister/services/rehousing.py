@@ -12,27 +12,13 @@ from core.errors import DomainError
 from tenancy import services as tenancy_services
 from tenancy.choices import LeaseStatus
 from tenancy.models import Lease, Unit
+from tenancy.terms import LEASE_TERMS
 
 from ..models import FilingKind, Rehousing, RehousingKind, RehousingPlacement, RehousingStatus
 from .filings import _lease_for_filing, _user, _write_filing
 
-# The terms a permanent rehousing carries from the old lease to the new one.
-TERMS_CARRIED = (
-    "holder_type",
-    "special_payments",
-    "heating_aconto",
-    "water_aconto",
-    "electricity",
-    "water",
-    "drainage",
-    "heating",
-    "heating_form",
-    "tenant_maintains",
-    "private_kitchen",
-    "garage_carport",
-    "accessible",
-    "student_room",
-)
+# A permanent rehousing carries every lease term from the old lease to the new one.
+TERMS_CARRIED = LEASE_TERMS
 
 
 def _money_or_error(value, field_name: str) -> Decimal:
