@@ -16,6 +16,8 @@ for line in (root / ".env.example").read_text().splitlines():
         line = "SECRET_KEY=" + secrets.token_urlsafe(50)
     elif line.startswith("FIELD_ENCRYPTION_KEY="):
         line = "FIELD_ENCRYPTION_KEY=" + Fernet.generate_key().decode()
+    elif line.startswith("CPR_HASH_KEY="):
+        line = "CPR_HASH_KEY=" + secrets.token_urlsafe(32)
     lines.append(line)
 target.write_text("\n".join(lines) + "\n")
-print("Wrote .env with generated SECRET_KEY and FIELD_ENCRYPTION_KEY")
+print("Wrote .env with generated SECRET_KEY, FIELD_ENCRYPTION_KEY and CPR_HASH_KEY")
