@@ -166,6 +166,9 @@ class Application(models.Model):
     paid_until = models.DateField(_("betalt/fornyet til"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Student list: the renewal reminder (family reminders live on the renewal invoice).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminder_deadline = models.DateField(_("rykkerfrist"), null=True, blank=True)
     # Wishes (ønsker)
     departments = models.ManyToManyField(
         Department, blank=True, related_name="+", verbose_name=_("afdelinger")
