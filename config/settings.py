@@ -20,6 +20,12 @@ environ.Env.read_env(BASE_DIR / ".env")  # existing environment variables win
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+# --- CPR search hash key (issue 17, hardening): its own secret, so rotating
+# FIELD_ENCRYPTION_KEY changes no hash. Empty: derived from the first encryption key (how
+# installations before this setting hashed). After changing it, list the old value in
+# CPR_HASH_KEY_PREVIOUS and run `manage.py rotate_cpr_keys`.
+CPR_HASH_KEY = env.str("CPR_HASH_KEY", default="")
+CPR_HASH_KEY_PREVIOUS = env.list("CPR_HASH_KEY_PREVIOUS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -38,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served locally, no CDN
     "django_filters",
     "django_htmx",
+    "csp",  # Content-Security-Policy (issue 17, hardening)
     "core",
     "tenancy",
     "cprlookup",
@@ -54,6 +61,11 @@ if DEVTOOLS:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # --- hardening (issue 17): the Content-Security-Policy header, no-store on every response
+    # a view makes (static files are answered above), 503 while the database is down ---
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +162,23 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# --- Content-Security-Policy (issue 17, hardening): everything from our own origin, no inline
+# script or style (JS and CSS live in static/; htmx's indicator styles are in static/css/
+# csp.css, switched off in htmx by the meta tag in templates/base.html). ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Celery. The embedded default is kombu's filesystem transport: no broker server needed.
 BROKER_DIR = Path(env.str("CELERY_FS_BROKER_DIR", default=str(VAR_DIR / "broker"))).resolve()

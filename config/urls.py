@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
 
@@ -8,7 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's set-up script as a file (no inline script: CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cpr/", include("cprlookup.api_urls")),
     path("api/rent-register/", include("rentregister.api_urls")),
     path("api/", include("tenancy.api_urls")),
@@ -20,3 +21,6 @@ urlpatterns = [
     path("gdpr/", include("gdpr.urls")),
     path("", include("tenancy.urls")),
 ]
+
+# A database outage raised outside a view answers 503 too (issue 17, hardening).
+handler500 = "core.views.server_error"

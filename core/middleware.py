@@ -1,7 +1,16 @@
 """Tags each request with an id so change records can be grouped by request."""
 
+import logging
 import uuid
 from contextvars import ContextVar
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
 
@@ -16,3 +25,60 @@ class RequestActorMiddleware:
             return self.get_response(request)
         finally:
             current_request_id.reset(token)
+
+
+# --- Hardening (issue 17): no caching of personal data, 503 while the database is down ---
+
+
+class NoStoreMiddleware:
+    """Every response made by a view may hold personal data (pages, API, Excel downloads),
+    so none may be kept by a browser or a proxy. Static files never reach this middleware
+    (WhiteNoise answers them earlier in the chain)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
+
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is down or restarting (OperationalError, InterfaceError) gives a 503
+    with a Danish message instead of a 500; the broken connection is dropped so the next
+    request connects afresh (recovery needs nobody). Errors raised outside a view (in another
+    middleware) reach the same page through handler500 (core.views.server_error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable(request)
+        return None
+
+
+def database_unavailable(request) -> HttpResponse:
+    logger.warning("Database unavailable: answering 503 for %s", request.path)
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    message = _("Systemet er midlertidigt utilgængeligt, fordi databasen ikke svarer.")
+    hint = _("Prøv igen om et øjeblik. Intet af det, du var ved at gemme, er gemt halvt.")
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": f"{message} {hint}", "code": "database_unavailable"}, status=503
+        )
+    else:
+        # Rendered without a request context: context processors would query the database.
+        html = render_to_string("503.html", {"message": message, "hint": hint})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = "10"
+    add_never_cache_headers(response)
+    return response
