@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -86,10 +87,13 @@ class Command(BaseCommand):
         cvrs = [o.cvr for o in DEMO_ORGANISATIONS]
         if Organisation.objects.filter(cvr__in=cvrs).exists():
             self.stdout.write("Demodata findes allerede – intet ændret.")
+            call_command("waitlist_seed_demo", stdout=self.stdout)  # issue 13 (idempotent)
             return
         with transaction.atomic():
             DemoBuilder(seed=seed, today=timezone.localdate()).build()
         self.stdout.write(self.summary(cvrs))
+        # issue 13: the joint waiting list's demo, by command name (tenancy imports no app).
+        call_command("waitlist_seed_demo", stdout=self.stdout)
 
     @staticmethod
     def summary(cvrs: list[str]) -> str:

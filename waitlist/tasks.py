@@ -1,0 +1,17 @@
+"""Background work for the waiting list. Thin: the rules are in waitlist.services."""
+
+from celery import shared_task
+
+from waitlist.tasks_payments import payments_reconcile  # noqa: F401  (payments helper)
+
+
+@shared_task(name="waitlist.nightly_run", acks_late=True)
+def nightly_run_task(day: str | None = None) -> dict[str, int]:
+    """Renewal invoices, reminders and deletions as of `day` (ISO date; default today).
+    Idempotent and resumable: a redelivered or repeated run does nothing twice."""
+    from datetime import date
+
+    from .services.nightly import nightly_run
+
+    result = nightly_run(today=date.fromisoformat(day) if day else None)
+    return result.as_dict()
