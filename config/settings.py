@@ -286,6 +286,43 @@ HLR_BASE_URL = env("HLR_BASE_URL", default="http://127.0.0.1:8102")
 HLR_API_KEY = _service_secret("HLR_API_KEY", HLR_BASE_URL, "demo-hlr")
 HLR_TIMEOUT = env.float("HLR_TIMEOUT", default=10.0)
 
+# --- Payments, mail and SMS (issue 13, waitlist; docs/payment-simulator.md) ---
+# The payment provider (default: python -m simulators.payments, started by make run).
+PAYMENT_PROVIDER_URL = env("PAYMENT_PROVIDER_URL", default="http://127.0.0.1:8103")
+PAYMENT_PROVIDER_API_KEY = _service_secret(
+    "PAYMENT_PROVIDER_API_KEY", PAYMENT_PROVIDER_URL, "demo-payments"
+)
+PAYMENT_PROVIDER_TIMEOUT = env.float("PAYMENT_PROVIDER_TIMEOUT", default=10.0)
+# Shared secret of the webhook signatures, and how old (seconds) a signed webhook may be.
+PAYMENT_WEBHOOK_SECRET = _service_secret(
+    "PAYMENT_WEBHOOK_SECRET", PAYMENT_PROVIDER_URL, "demo-webhook-secret"
+)
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Where the provider sends the applicant back and posts its webhooks: this site's address.
+PAYMENT_CALLBACK_BASE_URL = env("PAYMENT_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
+# Sessions without a webhook for this long are asked about (payments_reconcile), every
+# PAYMENT_RECONCILE_INTERVAL_SECONDS, for at most PAYMENT_RECONCILE_MAX_AGE_DAYS.
+PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
+PAYMENT_RECONCILE_INTERVAL_SECONDS = env.float("PAYMENT_RECONCILE_INTERVAL_SECONDS", default=300.0)
+PAYMENT_RECONCILE_MAX_AGE_DAYS = env.int("PAYMENT_RECONCILE_MAX_AGE_DAYS", default=7)
+# SMS gateway (default: the same simulator process).
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="http://127.0.0.1:8103/sms")
+SMS_GATEWAY_API_KEY = env("SMS_GATEWAY_API_KEY", default="demo-payments")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_SENDER = env("SMS_SENDER", default="Boligkontor")
+# How often beat sends queued e-mail and SMS (waitlist.messaging.messages_send_queued).
+MESSAGE_SEND_INTERVAL_SECONDS = env.float("MESSAGE_SEND_INTERVAL_SECONDS", default=60.0)
+# E-mail: real SMTP; default the local mail sink (python -m simulators.mailsink, make run).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=8025)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Boligkontor <venteliste@boligkontor.local>")
+
 # --- CPR lookups (cprlookup) ---
 # Price per search that reached CPR's landlord service (DKK, 2024 price list).
 CPR_SEARCH_PRICE = Decimal(env.str("CPR_SEARCH_PRICE", default="0.05"))
@@ -355,6 +392,16 @@ CELERY_BEAT_SCHEDULE = {
     "tenancy-purge-old-exports": {
         "task": "tenancy.export_jobs_purge",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Payment sessions whose webhook never came (issue 13, payments).
+    "waitlist-payments-reconcile": {
+        "task": "waitlist.payments_reconcile",
+        "schedule": PAYMENT_RECONCILE_INTERVAL_SECONDS,
+    },
+    # Queued e-mail and SMS (the nightly run queues them; issue 13, messaging).
+    "waitlist-messages-send": {
+        "task": "waitlist.messages_send",
+        "schedule": MESSAGE_SEND_INTERVAL_SECONDS,
     },
 }
 

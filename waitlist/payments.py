@@ -90,6 +90,7 @@ def parse_session(data: Any) -> ProviderSession:
                 paid_on=paid_at.astimezone(_local_zone()).date(),
                 paid_at=paid_at,
             )
+        metadata = data.get("metadata")
         return ProviderSession(
             session_id=str(data["id"]),
             status=str(data["status"]),
@@ -97,7 +98,7 @@ def parse_session(data: Any) -> ProviderSession:
             reference=str(data.get("reference") or ""),
             payment_url=str(data.get("payment_url") or ""),
             payment=payment,
-            metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else {},
+            metadata=metadata if isinstance(metadata, dict) else {},
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed session: {exc}") from exc
