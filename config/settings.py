@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",  # Content-Security-Policy (issue 17, hardening)
+    # --- login protection and two-factor (issue 17, authz) ---
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "tenancy",
     "cprlookup",
@@ -75,6 +79,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestActorMiddleware",
+    # --- login protection and two-factor (issue 17, authz): OTP state on request.user, then
+    # idle time-outs, the two-factor gate and the 403 log; axes last (its docs) ---
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SecurityMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +136,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tenancy:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sessions, API tokens, lock-out and two-factor (issue 17, authz; docs/architecture.md,
+# "Security") ---
+# A staff session ends after a working day without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Members with these roles (and superusers) are logged out sooner when idle ...
+SHORT_SESSION_ROLES = ["cpr_officer"]
+SHORT_SESSION_IDLE_SECONDS = env.int("SHORT_SESSION_IDLE_SECONDS", default=30 * 60)
+# ... and must confirm every login with a TOTP code; other users may enrol (then it is asked).
+TWO_FACTOR_REQUIRED_ROLES = ["cpr_officer", "org_admin"]
+# Off only in tests that do not test it (tests/conftest.py); never switch it off in production.
+TWO_FACTOR_ENFORCED = env.bool("TWO_FACTOR_ENFORCED", default=True)
+OTP_TOTP_ISSUER = "Boligkontor"
+# API tokens expire this many hours after they were issued (core.api.ExpiringTokenAuthentication).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
+# django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is locked for LOGIN_LOCKOUT_MINUTES (staff login, admin login, API token endpoint).
+AUTHENTICATION_BACKENDS = [
+    "core.auth_backends.LoginProtectionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
@@ -218,7 +256,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.ExpiringTokenAuthentication",  # issue 17: tokens expire (API_TOKEN_TTL_HOURS)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -234,6 +272,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Boligkontor API",
     "DESCRIPTION": (
         "REST API for the Boligkontor back office: portfolio, people and leases. Every object "
+    # --- throttles (issue 17, authz): per user / per address, and the token endpoint's own ---
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
+    },
         "is scoped to the organisations of the authenticated user. CPR numbers are always "
         "masked (DDMMYY-xxxx). Lease lifecycle changes are explicit actions (end, reinstate, "
         "change rent); a tenant change is always end + new lease."

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
+from core import auth_api, auth_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,6 +11,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's set-up script as a file (no inline script: CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # --- authz (issue 17): the token endpoint with expiry, throttle, lock-out and two-factor
+    # (before tenancy.api_urls, whose plain obtain_auth_token at the same path it replaces);
+    # the two-factor pages after the password login ---
+    path("api/auth/token/", auth_api.obtain_expiring_token, name="api-token"),
+    path("konto/tofaktor/", auth_views.two_factor_verify, name="two_factor_verify"),
+    path("konto/tofaktor/opsaet/", auth_views.two_factor_enrol, name="two_factor_enrol"),
+    path("konto/tofaktor/qr.svg", auth_views.two_factor_qr, name="two_factor_qr"),
     path("api/cpr/", include("cprlookup.api_urls")),
     path("api/rent-register/", include("rentregister.api_urls")),
     path("api/", include("tenancy.api_urls")),

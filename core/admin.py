@@ -14,3 +14,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The security log's admin (issue 17) lives beside this base class.
+from . import security_admin  # noqa: E402, F401

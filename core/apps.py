@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Fælles")
+
+    def ready(self) -> None:
+        from .security import connect_signals
+
+        connect_signals()

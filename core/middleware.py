@@ -27,6 +27,38 @@ class RequestActorMiddleware:
             current_request_id.reset(token)
 
 
+# --- Security (issue 17): idle time-outs, the two-factor gate and the 403 log ---------------
+
+
+class SecurityMiddleware:
+    """After authentication (and django-otp's OTPMiddleware):
+
+    1. a member of a role in settings.SHORT_SESSION_ROLES is logged out after
+       SHORT_SESSION_IDLE_SECONDS without a request (everyone else after SESSION_COOKIE_AGE,
+       Django's own expiry);
+    2. a user who must use two-factor (core.auth_policy.two_factor_required) and has not
+       entered a code in this session reaches nothing but the login, two-factor and static
+       pages: the browser is sent to the code (or enrolment) page, the API answers 403;
+    3. every 403 is written to the security log.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import auth_policy  # the auth machinery is ready only after app loading
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response = auth_policy.idle_timeout(request) or auth_policy.two_factor_gate(request)
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        if response.status_code == 403:
+            auth_policy.record_denial(request)
+        return response
+
+
 # --- Hardening (issue 17): no caching of personal data, 503 while the database is down ---
 
 

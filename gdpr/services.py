@@ -1,5 +1,7 @@
 """GDPR operations that write. Views, API and admin call these; none re-implements a rule."""
 
+from core.models import SecurityEventKind
+from core.security import security_event_record
 from tenancy.models import Person
 from tenancy.services import person_cpr_reveal
 
@@ -12,6 +14,10 @@ def cpr_reveal_log(*, user, person: Person, purpose: str) -> None:
     checked the role and the purpose and calls this inside its transaction)."""
     CprReveal.objects.create(
         user=user, person=person, organisation_id=person.organisation_id, purpose=purpose
+    )
+    # the security log (issue 17): the user and the person's id only, no purpose text
+    security_event_record(
+        kind=SecurityEventKind.CPR_REVEAL, user=user, object_type="person", object_id=person.pk
     )
 
 

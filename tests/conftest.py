@@ -4,6 +4,19 @@ from tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
 from tests.worker import celery_worker_process  # noqa: F401 - the one real-worker fixture
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_only_where_tested(request, settings):
+    """Two-factor (issue 17) is enforced in production; tests that are not about it log in
+    with force_login and would otherwise meet the code page. Tests about it ask for the
+    `two_factor_enforced` fixture (tests/security/conftest.py). The DRF throttles' counters
+    (the default cache) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    if "two_factor_enforced" not in request.fixturenames:
+        settings.TWO_FACTOR_ENFORCED = False
+
+
 @pytest.fixture
 def organisation(db):
     return OrganisationFactory()
