@@ -51,9 +51,9 @@ class Mailbox:
                 "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "mail_from": mail_from,
                 "rcpt_tos": list(rcpt_tos),
-                "subject": str(parsed.get("Subject", "")),
-                "to": str(parsed.get("To", "")),
-                "message_id": str(parsed.get("Message-ID", "")),
+                "subject": " ".join(str(parsed.get("Subject", "")).split()),
+                "to": str(parsed.get("To", "")).strip(),
+                "message_id": str(parsed.get("Message-ID", "")).strip(),
                 "text": text,
             }
             self.next_id += 1

@@ -193,7 +193,7 @@ class MailSink:
 
 
 @pytest.fixture(scope="session")
-def _payment_simulator_process(tmp_path_factory):
+def payment_simulator_process(tmp_path_factory):
     sim = PaymentSimulator(tmp_path_factory.mktemp("payments-sim"))
     sim.start()
     yield sim
@@ -201,8 +201,8 @@ def _payment_simulator_process(tmp_path_factory):
 
 
 @pytest.fixture
-def payment_simulator(_payment_simulator_process):
-    sim = _payment_simulator_process
+def payment_simulator(payment_simulator_process):
+    sim = payment_simulator_process
     sim.start()
     sim.configure(**DEFAULT_KNOBS)
     sim.reset()
@@ -234,7 +234,7 @@ def live_payment_settings(payment_settings, live_server):
 
 
 @pytest.fixture(scope="session")
-def _mail_sink_process(tmp_path_factory):
+def mail_sink_process(tmp_path_factory):
     sink = MailSink(tmp_path_factory.mktemp("mailsink"))
     sink.proc.start()
     yield sink
@@ -242,9 +242,9 @@ def _mail_sink_process(tmp_path_factory):
 
 
 @pytest.fixture
-def mail_sink(_mail_sink_process, settings):
+def mail_sink(mail_sink_process, settings):
     """A running mail sink with no messages; Django's SMTP backend points at it."""
-    sink = _mail_sink_process
+    sink = mail_sink_process
     sink.proc.start()
     sink.reset()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
