@@ -38,7 +38,9 @@ demo: migrate
 	@# The GCTP simulator plays the CPR register: its population is derived from the portfolio.
 	@if [ ! -f var/gctp-sim.json ]; then $(DEV) $(BIN)/python manage.py gctp_sim_build --out var/gctp-sim.json; fi
 
+# Not in debug unless asked (DEBUG=true make run): WhiteNoise serves the collected static files.
 run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python scripts/run_all.py
 
 # Debian's Chromium for the browser tests (test tools cannot download browsers here).

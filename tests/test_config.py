@@ -60,6 +60,14 @@ def _run_manage(args, env_extra):
     )
 
 
+PRODUCTION_TRANSPORT = {
+    "SECURE_SSL_REDIRECT": "true",
+    "SESSION_COOKIE_SECURE": "true",
+    "CSRF_COOKIE_SECURE": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+}
+
+
 def test_check_deploy_clean_with_production_values():
     result = _run_manage(
         ["check", "--deploy", "--fail-level", "WARNING"],
@@ -67,6 +75,8 @@ def test_check_deploy_clean_with_production_values():
             "DEBUG": "false",
             "SECRET_KEY": "x" * 30 + "production-like-secret-key-value-0123456789",
             "ALLOWED_HOSTS": "boligkontor.example.dk",
+            # The local .env relaxes these for http://127.0.0.1 (make run): production does not.
+            **PRODUCTION_TRANSPORT,
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
