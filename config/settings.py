@@ -348,6 +348,8 @@ PAYMENT_WEBHOOK_SECRET = _service_secret(
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Where the provider sends the applicant back and posts its webhooks: this site's address.
 PAYMENT_CALLBACK_BASE_URL = env("PAYMENT_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
+# Where the provider posts webhooks, if not the browser's address (docker compose: http://web:8000).
+PAYMENT_WEBHOOK_BASE_URL = env("PAYMENT_WEBHOOK_BASE_URL", default="")
 # Sessions without a webhook for this long are asked about (payments_reconcile), every
 # PAYMENT_RECONCILE_INTERVAL_SECONDS, for at most PAYMENT_RECONCILE_MAX_AGE_DAYS.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)

@@ -27,6 +27,9 @@ PROCESSES = [
 SIMULATORS = [
     ("gctp-sim", "simulators.gctp"),
     ("hlr-sim", "simulators.hlr"),
+    # Payment provider + SMS gateway (port 8103) and the mail sink (SMTP 8025, web 8104).
+    ("pay-sim", "simulators.payments"),
+    ("mailsink", "simulators.mailsink"),
 ]
 
 
@@ -59,6 +62,7 @@ def main() -> int:
     print(
         f"Admin: http://{HOST}:{PORT}/admin/  API-dokumentation: http://{HOST}:{PORT}/api/docs/\n"
     )
+    print("Sendte e-mails: http://127.0.0.1:8104/  SMS: http://127.0.0.1:8103/_sim/sms\n")
 
     stopping = False
 

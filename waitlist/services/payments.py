@@ -73,8 +73,11 @@ def _client() -> PaymentClient:
     return PaymentClient()
 
 
-def _callback_url(name: str) -> str:
-    return settings.PAYMENT_CALLBACK_BASE_URL.rstrip("/") + reverse(name)
+def _callback_url(name: str, *, webhook: bool = False) -> str:
+    base = settings.PAYMENT_CALLBACK_BASE_URL
+    if webhook and settings.PAYMENT_WEBHOOK_BASE_URL:
+        base = settings.PAYMENT_WEBHOOK_BASE_URL
+    return base.rstrip("/") + reverse(name)
 
 
 # -- starting a card payment --------------------------------------------------------------
@@ -97,7 +100,7 @@ def payment_session_start(*, invoice: Invoice) -> PaymentSession:
             reference=f"WL-{invoice.pk}",
             description=invoice.get_kind_display(),
             return_url=_callback_url("waitlist:payment_return"),
-            webhook_url=_callback_url("waitlist:payment_webhook"),
+            webhook_url=_callback_url("waitlist:payment_webhook", webhook=True),
             metadata={"invoice_id": invoice.pk, "applicant_id": invoice.applicant_id},
             idempotency_key=f"wl-invoice-{invoice.pk}-{attempt}",
         )
