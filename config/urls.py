@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView  # issue 13 (waitlist)
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
 from core import auth_api, auth_views
+from waitlist.auth import StaffAuthenticationForm  # issue 13 (waitlist)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,9 +22,18 @@ urlpatterns = [
     path("konto/tofaktor/qr.svg", auth_views.two_factor_qr, name="two_factor_qr"),
     path("api/cpr/", include("cprlookup.api_urls")),
     path("api/rent-register/", include("rentregister.api_urls")),
+    path("api/waitlist/", include("waitlist.api_urls")),  # issue 13 (waitlist)
     path("api/", include("tenancy.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # issue 13 (waitlist): the staff login refuses applicants' self-service accounts; the
+    # applicants have their own login and pages at /ansoeger/.
+    path(
+        "accounts/login/",
+        LoginView.as_view(authentication_form=StaffAuthenticationForm),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("ansoeger/", include("waitlist.public_urls")),  # issue 13 (waitlist)
     path("cpr/", include("cprlookup.urls")),
     path("huslejeregister/", include("rentregister.urls")),
     path("venteliste/", include("waitlist.urls")),
