@@ -179,3 +179,27 @@ def test_pdf_renders_any_text():
 
     pdf = render_letters_pdf([Fake()], sender="Lejehuset")
     assert pdf.startswith(b"%PDF")
+
+
+def test_print_batch_screen(cooperation, caseworker, client, tmp_path, settings, send):
+    settings.MEDIA_ROOT = tmp_path
+    applicant = signup(cooperation, cpr="", birth_date=date(1980, 1, 1), email="", channel="letter")
+    send(applicant=applicant, kind="info", subject="Brev", body="Tekst")
+    client.force_login(caseworker)
+    url = reverse("waitlist:print_batch_list")
+    page = client.get(url).content.decode()
+    assert "Lejehuset" in page
+    assert "Dan printbatch" in page
+    response = client.post(url, {"cooperation": cooperation.pk}, follow=True)
+    assert "Printbatch med 1 breve er dannet." in response.content.decode()
+    batch = PrintBatch.objects.get()
+    assert reverse("waitlist:print_batch_download", args=[batch.pk]) in response.content.decode()
+    assert "Dan printbatch" not in response.content.decode()  # nothing left to print
+    xlsx = client.get(url, {"format": "xlsx"})
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.post(url, {"cooperation": "999999"}).status_code == 404
+    outsider = MembershipFactory(organisation=OrganisationFactory(name="Udenfor")).user
+    client.force_login(outsider)
+    assert "Ingen printbatches endnu." in client.get(url).content.decode()
+    assert client.post(url, {"cooperation": cooperation.pk}).status_code == 404
