@@ -398,6 +398,9 @@ RENT_PUSH_WORKERS = env.int("RENT_PUSH_WORKERS", default=16)
 RENT_PUSH_BATCH = env.int("RENT_PUSH_BATCH", default=200)
 # Transient failures (register down, timeouts) before a filing needs a caseworker.
 RENT_PUSH_MAX_ATTEMPTS = env.int("RENT_PUSH_MAX_ATTEMPTS", default=8)
+# --- issue 12 (fidelity): a unit's 392-style status counts as stale when CPR's answer
+# behind it is this many days old (BBR's own field 392 is refreshed twice a year).
+CPR_OCCUPANCY_STALE_DAYS = env.int("CPR_OCCUPANCY_STALE_DAYS", default=90)
 # First back-off after a transient failure, doubled per attempt, capped.
 RENT_PUSH_BACKOFF_SECONDS = env.float("RENT_PUSH_BACKOFF_SECONDS", default=30.0)
 RENT_PUSH_BACKOFF_MAX_SECONDS = env.float("RENT_PUSH_BACKOFF_MAX_SECONDS", default=3600.0)

@@ -19,6 +19,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from tenancy.api.common import withhold_protected
 from tenancy.models import Organisation
 from tenancy.selectors import organisation_list
 
@@ -104,6 +105,14 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     def get_door(self, obj) -> str:
         return "" if obj.is_protected else obj.door
+
+    def to_representation(self, instance):
+        # No person id (it leads to the birth date) and no CPR number's date part either.
+        return withhold_protected(
+            super().to_representation(instance),
+            protected=instance.is_protected,
+            withheld={"person": None, "cpr_masked": ""},
+        )
 
 
 class LookupSerializer(serializers.ModelSerializer):
@@ -374,6 +383,7 @@ class DisagreementSerializer(serializers.Serializer):
     status = serializers.CharField(source="occupancy.status")
     status_display = serializers.CharField(source="occupancy.get_status_display")
     computed_at = serializers.DateTimeField(source="occupancy.computed_at")
+    stale = serializers.BooleanField(source="occupancy.is_stale")
     categories = serializers.SerializerMethodField()
     lease = serializers.SerializerMethodField()
 
@@ -438,6 +448,16 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_name(self, obj) -> str:
         return obj.public_name
+
+    def to_representation(self, instance):
+        # A protected person's move: not where, not which lease, not who (docs/domain.md).
+        data = super().to_representation(instance)
+        data["protected"] = instance.is_protected
+        return withhold_protected(
+            data,
+            protected=instance.is_protected,
+            withheld={"unit": None, "lease": None, "person": None, "cpr_masked": ""},
+        )
 
 
 @extend_schema_view(

@@ -7,9 +7,13 @@ class CprlookupConfig(AppConfig):
     verbose_name = _("CPR-opslag")
 
     def ready(self) -> None:
-        """The dashboard's occupancy disagreements and failed scans."""
+        """The dashboard's occupancy disagreements and failed scans; the 392-style status
+        recomputed when a lease or a unit's field 322 changes."""
         from tenancy import hooks
 
-        from . import selectors
+        from . import occupancy_refresh, selectors, views
 
         hooks.attention_items.register(selectors.attention_items)
+        hooks.dashboard_panels.register(views.dashboard_panel)
+        hooks.lease_changed.register(occupancy_refresh.lease_changed)
+        hooks.unit_changed.register(occupancy_refresh.unit_changed)

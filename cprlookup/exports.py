@@ -48,8 +48,8 @@ def lookup_result_response(*, lookup: CprLookup, residents, full_cpr: bool):
 
     columns = [
         Column(_("Navn"), lambda r: r.public_name, width=28),
-        Column(_("CPR-nummer"), lambda r: _cpr(r, full_cpr), width=14),
-        Column(_("Fødselsdato"), _birth_date, kind="date"),
+        Column(_("CPR-nummer"), _unless_protected(lambda r: _cpr(r, full_cpr)), width=14),
+        Column(_("Fødselsdato"), lambda r: None if r.is_protected else _birth_date(r), kind="date"),
         Column(_("Beskyttet"), lambda r: r.is_protected, width=10),
         Column(_("Tilflyttet"), lambda r: r.move_in, kind="date"),
         Column(_("Fraflyttet"), lambda r: r.move_out, kind="date"),
@@ -114,10 +114,15 @@ def charges_response(*, charges):
 
 
 def _event_person(event) -> str:
-    protected = event.protected or (event.person is not None and event.person.protected)
-    if protected:
+    if event.is_protected:
         return str(_("Beskyttet person"))
     return event.person.name if event.person is not None else event.name
+
+
+def _unless_protected(value):
+    """A column's value, withheld for a protected person: where the name is withheld, the
+    address, lease and CPR number must not identify them either (docs/domain.md)."""
+    return lambda row: "" if row.is_protected else value(row)
 
 
 def events_response(*, events):
@@ -125,11 +130,17 @@ def events_response(*, events):
         Column(_("Opdaget"), lambda e: e.detected_at, kind="datetime", width=18),
         Column(_("Hændelse"), lambda e: e.get_kind_display(), width=14),
         Column(_("Flyttedato"), lambda e: e.date, kind="date"),
-        Column(_("Adresse"), lambda e: e.unit.street_address, width=32),
-        Column(_("Postnr. og by"), lambda e: f"{e.unit.entrance.postcode} {e.unit.entrance.city}"),
+        Column(_("Adresse"), _unless_protected(lambda e: e.unit.street_address), width=32),
+        Column(
+            _("Postnr. og by"),
+            _unless_protected(lambda e: f"{e.unit.entrance.postcode} {e.unit.entrance.city}"),
+        ),
         Column(_("Person"), _event_person, width=28),
-        Column(_("CPR-nummer"), lambda e: e.cpr_masked, width=14),
-        Column(_("Lejemål"), lambda e: e.lease.number if e.lease else "", width=14),
+        Column(_("CPR-nummer"), _unless_protected(lambda e: e.cpr_masked), width=14),
+        Column(
+            _("Lejemål"), _unless_protected(lambda e: e.lease.number if e.lease else ""), width=14
+        ),
+        Column(_("Beskyttet"), lambda e: e.is_protected, width=10),
     ]
     return xlsx_response(
         filename=xlsx_filename("cpr-flytninger"),
@@ -149,6 +160,7 @@ def reconciliation_response(*, rows):
         Column(_("Beregnet"), lambda r: r[0].occupancy.computed_at, kind="datetime", width=18),
         Column(_("Lejemål"), lambda r: r[1].number if r[1] else "", width=14),
         Column(_("Uoverensstemmelse"), lambda r: r[2], width=50),
+        Column(_("Forældet"), lambda r: r[0].occupancy.is_stale, width=10),
     ]
     return xlsx_response(
         filename=xlsx_filename("cpr-afstemning"),

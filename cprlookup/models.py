@@ -515,8 +515,13 @@ class OccupancyEvent(models.Model):
         return f"{self.get_kind_display()} {self.date or ''}"
 
     @property
+    def is_protected(self) -> bool:
+        """CPR's marker on the move, or the linked person's protection."""
+        return self.protected or (self.person is not None and self.person.protected)
+
+    @property
     def public_name(self) -> str:
-        return str(_("Beskyttet person")) if self.protected else self.name
+        return str(_("Beskyttet person")) if self.is_protected else self.name
 
 
 class OccupancyStatus(models.TextChoices):
@@ -554,3 +559,17 @@ class UnitOccupancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.get_status_display()}"
+
+    @property
+    def is_stale(self) -> bool:
+        """CPR's answer behind the status is older than CPR_OCCUPANCY_STALE_DAYS (the
+        status is then only as good as BBR's own field 392 between its runs)."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        age = timezone.now() - self.looked_up_at
+        return age.days >= settings.CPR_OCCUPANCY_STALE_DAYS
+
+
+from .evidence import DwellingsEvidence, OwnerUse  # noqa: E402, F401 - owner's own records
+from .records import LookupCprDownload  # noqa: E402, F401 - full-CPR downloads of a lookup

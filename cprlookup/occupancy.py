@@ -31,6 +31,7 @@ from .models import (
     LookupOutcome,
     OccupancyEvent,
     OccupancyStatus,
+    OwnerUse,
     UnitOccupancy,
 )
 from .sql import bulk_insert, execute_any, select_any, table
@@ -38,16 +39,50 @@ from .sql import bulk_insert, execute_any, select_any, table
 # --- the occupancy picture ------------------------------------------------------------------
 
 
-def derive_status(*, unit: Unit | None = None, registered_now: int, letting_code=None) -> str:
-    """392-style status: 3 when nobody is registered in CPR, 2 when BBR field 322 says the
-    owner uses it, otherwise 1 (let)."""
+def derive_status(
+    *,
+    unit: Unit | None = None,
+    registered_now: int,
+    letting_code=None,
+    leased: bool = False,
+    owner_used: bool = False,
+) -> str:
+    """392-style status from the data BBR's own run joins (seed 001): 1 let when the unit
+    has an active lease (our own data); else 2 used by the owner when the owner's data says
+    so (`OwnerUse`) or BBR field 322 is E; else 1 let when somebody is registered in CPR
+    (a registered tenant); else 3 not used."""
     if unit is not None:
         letting_code = unit.letting_code
-    if registered_now == 0:
-        return OccupancyStatus.NOT_USED
-    if letting_code == LettingCode.OWNER:
+    if leased:
+        return OccupancyStatus.LET
+    if owner_used or letting_code == LettingCode.OWNER:
         return OccupancyStatus.OWNER
-    return OccupancyStatus.LET
+    if registered_now:
+        return OccupancyStatus.LET
+    return OccupancyStatus.NOT_USED
+
+
+def leased_and_owner_used(unit_ids) -> tuple[set[int], set[int]]:
+    """Of these units: those with an active lease, and those the owner's data says the owner
+    uses. Two statements whatever the number of units."""
+    leased = {
+        row[0]
+        for row in select_any(
+            f"SELECT DISTINCT unit_id FROM {table(Lease)} WHERE status = %s AND {{any}}",  # noqa: S608
+            "unit_id",
+            unit_ids,
+            (LeaseStatus.ACTIVE,),
+        )
+    }
+    owner = {
+        row[0]
+        for row in select_any(
+            f"SELECT unit_id FROM {table(OwnerUse)} WHERE {{any}}",  # noqa: S608
+            "unit_id",
+            unit_ids,
+        )
+    }
+    return leased, owner
 
 
 def _norm(value: str | None) -> str:
@@ -111,6 +146,7 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
         ok, scope=scope, hashes=hashes, persons=persons, leases=leases
     )
     lookup_for_unit = {u[0]: lk for _a, lk in ok for u in scope[lk]}
+    leased, owner_used = leased_and_owner_used(list(reported))
     changes = _Changes(organisation_id=organisation.pk, persons=persons, now=now)
     for unit_id, registrations in reported.items():
         changes.compare_unit(
@@ -118,6 +154,8 @@ def apply_answers(*, organisation: Organisation, answers: list, now) -> dict:
             registrations,
             previous.get(unit_id, {}),
             letting_code=units[unit_id][5],
+            leased=unit_id in leased,
+            owner_used=unit_id in owner_used,
             known=unit_id in baseline,
             lookup=lookup_for_unit[unit_id],
         )
@@ -298,7 +336,16 @@ class _Changes:
         self.events: list[list] = []
 
     def compare_unit(
-        self, unit_id: int, registrations: dict, before: dict, *, letting_code, known, lookup
+        self,
+        unit_id: int,
+        registrations: dict,
+        before: dict,
+        *,
+        letting_code,
+        known,
+        lookup,
+        leased: bool = False,
+        owner_used: bool = False,
     ) -> None:
         """Compare what CPR reported for one unit with what it said last time. `known`: the
         unit was looked up before, so a difference is a move."""
@@ -309,7 +356,12 @@ class _Changes:
             (
                 unit_id,
                 self.organisation_id,
-                derive_status(registered_now=registered_now, letting_code=letting_code),
+                derive_status(
+                    registered_now=registered_now,
+                    letting_code=letting_code,
+                    leased=leased,
+                    owner_used=owner_used,
+                ),
                 registered_now,
                 self.now,
                 self.now,

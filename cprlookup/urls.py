@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_records
 
 app_name = "cprlookup"
 urlpatterns = [
@@ -18,4 +18,14 @@ urlpatterns = [
     path("scanninger/<int:pk>/genoptag/", views.scan_resume, name="scan_resume"),
     path("afstemning/", views.reconciliation, name="reconciliation"),
     path("flytninger/", views.events, name="events"),
+    # issue 12 (fidelity): full-CPR download with a purpose, eligibility, owner use
+    path("opslag/<uuid:pk>/excel-cpr/", views_records.lookup_cpr_excel, name="lookup_cpr_excel"),
+    path("adgang/", views_records.eligibility, name="eligibility"),
+    path("adgang/dokumentation/", views_records.evidence_record, name="evidence_record"),
+    path("adgang/ejerbenyttelse/", views_records.owner_use_add, name="owner_use_add"),
+    path(
+        "adgang/ejerbenyttelse/<int:pk>/fjern/",
+        views_records.owner_use_remove,
+        name="owner_use_remove",
+    ),
 ]

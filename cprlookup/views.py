@@ -18,7 +18,7 @@ from core.forms import apply_domain_error
 from core.pagination import page_of
 from tenancy.models import Entrance, Unit
 from tenancy.scope import current_organisation
-from tenancy.selectors import can_reveal_cpr, person_list, role_for
+from tenancy.selectors import person_list, role_for
 
 from . import exports, selectors, services
 from .forms import LookupForm, ReconciliationFilterForm, ScanSettingForm
@@ -119,9 +119,9 @@ def lookup_detail(request, pk):
 @login_required
 def lookup_excel(request, pk):
     lookup = _lookup(request, pk)
-    full = can_reveal_cpr(user=request.user, organisation_id=lookup.organisation_id)
+    # Masked here; full CPR numbers only with a logged purpose (views_records, issue 12).
     return exports.lookup_result_response(
-        lookup=lookup, residents=selectors.lookup_residents(lookup=lookup), full_cpr=full
+        lookup=lookup, residents=selectors.lookup_residents(lookup=lookup), full_cpr=False
     )
 
 

@@ -133,7 +133,7 @@ def tenant_identity(person: Person) -> dict:
     payload (CPR only encrypted at rest): `with_cpr` adds it at send time when consent is
     recorded."""
     return {
-        "name": person.public_name,
+        "name": person.name,  # the register is an authority: the real name (domain.md)
         "birth_date": person.birth_date.isoformat() if person.birth_date else None,
         "cpr": None,
     }

@@ -36,8 +36,10 @@ from .lookup import (
     check_member,
     cpr_lookup_perform,
     eligibility_error,
+    let_dwellings,
 )
 from .pool import scan_resources
+from .records import dwellings_evidence_record, lookup_cpr_download
 from .scan_recording import record_scan_batch, statistics_grown
 from .scan_work import ClaimedItem, scan_chunk_process
 from .scans import (
@@ -67,7 +69,10 @@ __all__ = [
     "check_member",
     "chunked",
     "cpr_lookup_perform",
+    "dwellings_evidence_record",
     "eligibility_error",
+    "let_dwellings",
+    "lookup_cpr_download",
     "record_answers",
     "record_scan_batch",
     "refresh_job_counts",

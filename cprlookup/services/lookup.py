@@ -17,18 +17,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from tenancy.choices import OrganisationKind
-from tenancy.models import Organisation
+from tenancy.choices import LeaseStatus, OrganisationKind
+from tenancy.models import Lease, Organisation
 from tenancy.selectors import organisation_ids_for
 
 from ..gctp import GctpClient
-from ..models import CprLookup, LookupOutcome, LookupSource
+from ..models import CprLookup, DwellingsEvidence, LookupOutcome, LookupSource
 from .answers import record_answers, search
 from .targets import resolve_target
 
 # Private landlords need more than this many dwellings to use the landlord service (CPR
 # Act §39).
 PRIVATE_MIN_DWELLINGS = 10
+# BBR unit use codes of dwellings (enhedens anvendelse 110-190): [from, to).
+DWELLING_USE_CODES = (100, 200)
 
 PURPOSE_MAX_LENGTH = cast(int, CprLookup._meta.get_field("purpose").max_length)
 
@@ -37,26 +39,57 @@ class CprServiceUnavailable(DomainError):
     """CPR did not answer (after the client's retries): try again later."""
 
 
+def let_dwellings(organisation: Organisation, *, up_to: int = PRIVATE_MIN_DWELLINGS + 1) -> int:
+    """How many dwellings (BBR use code 1xx) the organisation owns and lets in the product
+    (a unit with an active lease), counted up to `up_to` (the rule needs no more)."""
+    return (
+        Lease.objects.filter(
+            organisation=organisation,
+            status=LeaseStatus.ACTIVE,
+            unit__use_code__gte=DWELLING_USE_CODES[0],
+            unit__use_code__lt=DWELLING_USE_CODES[1],
+        )
+        .values("unit_id")
+        .distinct()[:up_to]
+        .count()
+    )
+
+
+def documented_dwellings(organisation: Organisation) -> DwellingsEvidence | None:
+    """The newest recorded document for the typed number of dwellings, or None."""
+    return DwellingsEvidence.objects.filter(organisation=organisation).first()
+
+
+def _private_dwellings(organisation: Organisation) -> int:
+    """The number the more-than-10 rule is checked against: the dwellings let in the
+    product; the typed number only as far as a recorded document shows it."""
+    counted = let_dwellings(organisation)
+    if counted > PRIVATE_MIN_DWELLINGS:
+        return counted
+    evidence = documented_dwellings(organisation)
+    if evidence is None:
+        return counted
+    return max(counted, min(organisation.dwellings_owned, evidence.dwellings))
+
+
 def eligibility_error(organisation: Organisation) -> str | None:
     """Why the organisation may not use CPR's landlord service, or None if it may: it must
-    be registered with CPR, and a private landlord must own more than 10 dwellings."""
+    be registered with CPR, and a private landlord must own and let more than 10 dwellings,
+    counted from its units with an active lease, else documented (`DwellingsEvidence`)."""
     if not organisation.cpr_service_registered:
         return _(
             "%(name)s er ikke tilmeldt CPR's udlejerservice. Organisationen skal tilmeldes, "
             "før der kan slås op i CPR."
         ) % {"name": organisation.name}
-    if (
-        organisation.kind == OrganisationKind.PRIVATE
-        and organisation.dwellings_owned <= PRIVATE_MIN_DWELLINGS
-    ):
+    if organisation.kind != OrganisationKind.PRIVATE:
+        return None
+    owned = _private_dwellings(organisation)
+    if owned <= PRIVATE_MIN_DWELLINGS:
         return _(
             "Private udlejere skal eje og udleje mere end %(n)d boliger for at bruge CPR's "
-            "udlejerservice (CPR-loven § 39). %(name)s er registreret med %(owned)d."
-        ) % {
-            "n": PRIVATE_MIN_DWELLINGS,
-            "name": organisation.name,
-            "owned": organisation.dwellings_owned,
-        }
+            "udlejerservice (CPR-loven § 39). %(name)s udlejer %(owned)d boliger i systemet; "
+            "et højere antal tæller kun med registreret dokumentation."
+        ) % {"n": PRIVATE_MIN_DWELLINGS, "name": organisation.name, "owned": owned}
     return None
 
 

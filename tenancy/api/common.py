@@ -28,3 +28,40 @@ class ScopedPk(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.selector(user=self.context["request"].user)
+
+
+# --- protected persons (docs/domain.md, "Protected persons") -------------------------------
+
+# Where the API withholds a protected person's name, it also withholds everything that would
+# lead back to the person or their address: the unit and its address, and the person id (the
+# person resource carries the birth date). The API's callers are other systems, i.e. private
+# parties as far as CPR's rule is concerned (seed 000: "må ikke videregives til andre private").
+LEASE_WITHHELD = {"unit": None, "unit_address": ""}
+
+
+def party_output(person) -> dict:
+    """A lease party as it may leave the organisation: a protected person without name or id."""
+    if person.protected:
+        return {"id": None, "name": person.public_name, "protected": True}
+    return {"id": person.pk, "name": person.name, "protected": False}
+
+
+def withhold_protected(data: dict, *, protected: bool, withheld: dict) -> dict:
+    """`data` with the `withheld` keys replaced when a protected person is in it."""
+    if protected:
+        data.update({key: value for key, value in withheld.items() if key in data})
+    return data
+
+
+class ProtectedLeaseOutput:
+    """Mixin for lease serializers: a lease with a protected party comes out without its unit
+    and address, and its protected parties without id (see `party_output`)."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)  # type: ignore[misc]
+        parties = list(instance.parties.all())
+        if "parties" in data:
+            data["parties"] = [party_output(p) for p in parties]
+        return withhold_protected(
+            data, protected=any(p.protected for p in parties), withheld=LEASE_WITHHELD
+        )

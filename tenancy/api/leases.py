@@ -14,7 +14,7 @@ from .. import selectors, services
 from ..filters import LeaseFilter
 from ..models import Lease, Person, Unit
 from ..terms import LEASE_TERMS
-from .common import ScopedPk
+from .common import ProtectedLeaseOutput, ScopedPk
 
 
 class PartySerializer(serializers.Serializer):
@@ -25,7 +25,7 @@ class PartySerializer(serializers.Serializer):
     protected = serializers.BooleanField(read_only=True)
 
 
-class LeaseSerializer(serializers.ModelSerializer):
+class LeaseSerializer(ProtectedLeaseOutput, serializers.ModelSerializer):
     parties = PartySerializer(many=True, read_only=True)
     unit_address = serializers.CharField(source="unit.address", read_only=True)
     total_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)

@@ -72,10 +72,14 @@ def test_name_only_gives_visible_warning(organisation, rent_unit, push, hlr_simu
     assert [w["code"] for w in filing.warnings] == ["name_only"]
 
 
-def test_protected_person_not_filed_by_name(organisation, rent_unit):
+def test_protected_person_filed_by_real_name(organisation, rent_unit):
+    # The register is a public authority paying housing benefit, not a private party
+    # (seed 000; issue 12): it gets the tenant's real identity, not "Beskyttet person".
     person = make_person(organisation, name="Hemmelig Person", protected=True)
     lease = make_lease(rent_unit, parties=[person])
-    assert "Hemmelig" not in str(Filing.objects.get(lease=lease).payload)
+    payload = Filing.objects.get(lease=lease).payload
+    assert "Hemmelig Person" in str(payload)
+    assert "Beskyttet person" not in str(payload)
 
 
 def test_consent_needs_cpr(organisation):
