@@ -87,7 +87,10 @@ def test_hosted_page_payment_and_webhook(cooperation, live_payment_settings, pay
     session.refresh_from_db()
     assert session.status == "paid"
     assert Payment.objects.get().provider_payment_id
-    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {"applied"}
+    outcomes = {e.payload["type"]: e.outcome for e in WebhookEvent.objects.all()}
+    assert outcomes["payment.succeeded"] == "applied"
+    # The declined attempt's event may arrive after the payment's (parallel deliveries).
+    assert outcomes["payment.failed"] in ("applied", "ignored")
 
     # The return page: status from the provider, seniority date shown (Danish format).
     page = urllib.request.urlopen(location, timeout=5).read().decode()  # noqa: S310
