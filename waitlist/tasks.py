@@ -15,3 +15,12 @@ def nightly_run_task(day: str | None = None) -> dict[str, int]:
 
     result = nightly_run(today=date.fromisoformat(day) if day else None)
     return result.as_dict()
+
+
+@shared_task(name="waitlist.fee_change_announce", acks_late=True)
+def fee_change_announce_task(schedule_id: int) -> int:
+    """Tell the applicants a new renewal fee concerns (idempotent: once per schedule)."""
+    from .models import FeeSchedule
+    from .services.announce import fee_change_announce
+
+    return fee_change_announce(schedule=FeeSchedule.objects.get(pk=schedule_id))

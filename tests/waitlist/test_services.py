@@ -299,3 +299,41 @@ def test_reopen_after_deletion_starts_new_seniority(cooperation):
     app2.refresh_from_db()
     assert app2.seniority_date == TODAY + timedelta(days=41)
     assert Application.objects.count() == 1
+
+
+def test_fee_change_announced_with_the_first_period_it_applies_to(cooperation):
+    from waitlist.services.announce import fee_change_announce
+
+    _a1, early = _paid_family(
+        cooperation, date(2024, 3, 5), cpr="010180-1111"
+    )  # next period 05.03.2025
+    _a2, later = _paid_family(cooperation, date(2024, 4, 20), cpr="010181-1111")  # next 20.04.2025
+    schedule = fee_schedule_create(
+        cooperation=cooperation,
+        channel="e_offer",
+        valid_from=date(2025, 3, 1),
+        signup_fee=Decimal("200"),
+        renewal_fee=Decimal("175"),
+        announced_at=date(2025, 2, 1),
+    )
+    assert fee_change_announce(schedule=schedule) == 2
+    assert fee_change_announce(schedule=schedule) == 0  # once per applicant
+    texts = {m.applicant_id: m.body for m in Message.objects.filter(kind="fee_change")}
+    assert "05.03.2025" in texts[early.applicant_id]
+    assert "20.04.2025" in texts[later.applicant_id]
+    # a change announced late (10.02 for 01.03): the period starting 05.03 keeps the old fee
+    late = fee_schedule_create(
+        cooperation=cooperation,
+        channel="e_offer",
+        valid_from=date(2025, 3, 12),
+        signup_fee=Decimal("200"),
+        renewal_fee=Decimal("190"),
+        announced_at=date(2025, 2, 10),
+    )
+    fee_change_announce(schedule=late)
+    body = (
+        Message.objects.filter(kind="fee_change", dedup_key__startswith=f"fee:{late.pk}:{early.pk}")
+        .get()
+        .body
+    )
+    assert "05.03.2026" in body

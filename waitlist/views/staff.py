@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -338,11 +339,16 @@ def fee_schedules(request):
     form = FeeScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            fee_schedule_create(cooperation=cooperation, **form.cleaned_data)
+            schedule = fee_schedule_create(cooperation=cooperation, **form.cleaned_data)
         except ValidationError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("Gebyrsatsen er oprettet."))
+            from ..tasks import fee_change_announce_task
+
+            transaction.on_commit(lambda: fee_change_announce_task.delay(schedule.pk))
+            messages.success(
+                request, _("Gebyrsatsen er oprettet. Ansøgerne får varsel om ændringen.")
+            )
             return redirect("waitlist:fee_schedules")
     schedules = FeeSchedule.objects.filter(cooperation=cooperation).order_by(
         "channel", "-valid_from"
