@@ -390,6 +390,9 @@ CPR_SCAN_RECORD_BATCH = env.int("CPR_SCAN_RECORD_BATCH", default=50)
 CPR_SCAN_STUCK_SECONDS = env.int("CPR_SCAN_STUCK_SECONDS", default=600)
 # How often the scan sweeper looks for stuck work.
 CPR_SWEEP_INTERVAL_SECONDS = env.int("CPR_SWEEP_INTERVAL_SECONDS", default=60)
+# --- issue 12 (fidelity): a unit's 392-style status counts as stale when CPR's answer
+# behind it is this many days old (BBR's own field 392 is refreshed twice a year).
+CPR_OCCUPANCY_STALE_DAYS = env.int("CPR_OCCUPANCY_STALE_DAYS", default=90)
 
 # --- Rent register outbox (rentregister) ---
 # Concurrent HTTP requests to the register inside one push run (threads do HTTP only).
@@ -398,9 +401,6 @@ RENT_PUSH_WORKERS = env.int("RENT_PUSH_WORKERS", default=16)
 RENT_PUSH_BATCH = env.int("RENT_PUSH_BATCH", default=200)
 # Transient failures (register down, timeouts) before a filing needs a caseworker.
 RENT_PUSH_MAX_ATTEMPTS = env.int("RENT_PUSH_MAX_ATTEMPTS", default=8)
-# --- issue 12 (fidelity): a unit's 392-style status counts as stale when CPR's answer
-# behind it is this many days old (BBR's own field 392 is refreshed twice a year).
-CPR_OCCUPANCY_STALE_DAYS = env.int("CPR_OCCUPANCY_STALE_DAYS", default=90)
 # First back-off after a transient failure, doubled per attempt, capped.
 RENT_PUSH_BACKOFF_SECONDS = env.float("RENT_PUSH_BACKOFF_SECONDS", default=30.0)
 RENT_PUSH_BACKOFF_MAX_SECONDS = env.float("RENT_PUSH_BACKOFF_MAX_SECONDS", default=3600.0)
@@ -409,6 +409,8 @@ RENT_PUSH_BACKOFF_MAX_SECONDS = env.float("RENT_PUSH_BACKOFF_MAX_SECONDS", defau
 RENT_STUCK_AFTER_SECONDS = env.float("RENT_STUCK_AFTER_SECONDS", default=300.0)
 # How often beat runs the filing sweeper.
 RENT_SWEEP_INTERVAL_SECONDS = env.float("RENT_SWEEP_INTERVAL_SECONDS", default=60.0)
+# issue 12 (fidelity): the hour (Danish time) of the nightly comparison with the register.
+RENT_COMPARE_HOUR = env.int("RENT_COMPARE_HOUR", default=4)
 # Warn on the dashboard this many days before a housing-benefit payout cut-off.
 RENT_DEADLINE_WARN_DAYS = env.int("RENT_DEADLINE_WARN_DAYS", default=5)
 # UDK's housing support, for rent corrections dated before 1 June 2014.
@@ -441,6 +443,11 @@ CELERY_BEAT_SCHEDULE = {
     "rentregister-sweep-filings": {
         "task": "rentregister.sweep_filings",
         "schedule": RENT_SWEEP_INTERVAL_SECONDS,
+    },
+    # issue 12 (fidelity): read the register back and list every difference from ours.
+    "rentregister-compare-register": {
+        "task": "rentregister.compare_register",
+        "schedule": crontab(hour=RENT_COMPARE_HOUR, minute=40),
     },
     "tenancy-purge-old-exports": {
         "task": "tenancy.export_jobs_purge",

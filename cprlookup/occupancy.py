@@ -22,6 +22,7 @@ import uuid
 from collections import defaultdict
 
 from core import crypto
+from tenancy import hooks
 from tenancy.choices import LeaseStatus, LettingCode
 from tenancy.models import Lease, Organisation, Person, Unit
 
@@ -523,6 +524,20 @@ def _write_moves(events: list[list], *, organisation: Organisation, leases: _Lea
         ],
         conflict="ON CONFLICT DO NOTHING",
     )
+    _tell_person_moved(events)
+
+
+def _tell_person_moved(events: list[list]) -> None:
+    """tenancy.hooks.person_moved with the moves of known people (the rent register makes
+    the "contact UDK" task for a tenant in a temporary rehousing). A retried batch may tell
+    a move twice; the reactions are idempotent."""
+    moves = [
+        hooks.PersonMove(person_id=person_id, unit_id=unit_id, kind=kind, date=date)
+        for unit_id, _h, person_id, _m, _n, _p, kind, date, _lk in events
+        if person_id is not None
+    ]
+    if moves and len(hooks.person_moved):
+        hooks.person_moved.call(moves)
 
 
 def _write_statuses(statuses: list[tuple]) -> None:

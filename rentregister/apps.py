@@ -18,3 +18,7 @@ class RentregisterConfig(AppConfig):
         hooks.unit_changed.register(outbox.unit_changed)
         hooks.person_panels.register(views.person_panel)
         hooks.attention_items.register(selectors.attention_items)
+        # issue 12 (fidelity): a tenant's CPR move during a temporary rehousing
+        from .services import sync
+
+        hooks.person_moved.register(sync.person_moved)

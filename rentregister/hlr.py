@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 OPERATIONS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
 LEASES_PATH = "/api/v3/lejekontrakter"
+ORGANISATIONS_PATH = "/api/v3/boligorganisationer"
 REJECTED_STATUSES = {400, 404, 409, 422}
 TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
 MAX_BACKOFF = 10.0
@@ -187,6 +188,24 @@ class HlrClient:
             if exc.status == 404:
                 return None
             raise
+        return body
+
+    def leases_filed(self, organisation_cvr: str) -> list[dict]:
+        """Every lease the register holds for the organisation with what it holds now
+        (`current`: the version in force, None when deleted), to compare with ours."""
+        _, body, _ = self._request(
+            "GET", f"{LEASES_PATH}?organisation_cvr={quote(organisation_cvr, safe='')}&full=1"
+        )
+        return list(body.get("results") or [])
+
+    def notification_settings_put(self, organisation_cvr: str, contacts: list[dict]) -> dict:
+        """Replace the register's notification contacts for the organisation (PUT is
+        idempotent: the same list sent twice leaves the same settings)."""
+        _, body, _ = self._request(
+            "PUT",
+            f"{ORGANISATIONS_PATH}/{quote(organisation_cvr, safe='')}/notifikationsindstillinger",
+            {"contacts": contacts},
+        )
         return body
 
     def notifications(self, since: int | None = None) -> list[dict]:

@@ -44,6 +44,7 @@ class FilingKind(models.TextChoices):
     REHOUSING_END = "rehousing_end", _("Genhusning afsluttet")
     RESEND = "resend", _("Genindberetning")
     TENANT_ID = "tenant_id", _("Lejers identifikation (samtykke til CPR)")
+    RESTORE = "restore", _("Genoprettet i registret")
 
 
 class FilingOperation(models.TextChoices):
@@ -201,6 +202,8 @@ class UdkTaskKind(models.TextChoices):
     CORRECTION = "correction", _("Giv UDK besked om rettelse")
     PRE_2014_RENT = "pre_2014_rent", _("E-mail til UDK's boligstøtte (før 1. juni 2014)")
     REINSTATE = "reinstate", _("Giv UDK besked om genoptaget lejemål")
+    RESTORED = "restored", _("Giv UDK besked om genoprettet lejemål")
+    REHOUSING_MOVE = "rehousing_move", _("Lejer flyttet under genhusning: kontakt UDK")
 
 
 class UdkTaskStatus(models.TextChoices):
@@ -401,3 +404,98 @@ class NotificationContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+# --- comparison with the register (docs/domain.md, "Rent register kept in step") -----------
+
+
+class RegisterComparison(models.Model):
+    """One read-back of the register for an organisation: when, how many leases, how many
+    differences (or why it failed)."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    started_at = models.DateTimeField(_("startet"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("færdig"), null=True, blank=True)
+    leases_compared = models.PositiveIntegerField(_("lejemål sammenlignet"), default=0)
+    differences = models.PositiveIntegerField(_("forskelle"), default=0)
+    error = models.CharField(_("fejl"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("sammenligning med registret")
+        verbose_name_plural = _("sammenligninger med registret")
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING = "missing", _("Mangler i registret")
+    DELETED = "deleted", _("Slettet i registret")
+    FIELD = "field", _("Forskellig værdi")
+    ONLY_THERE = "only_there", _("Kun i registret")
+
+
+class RegisterDifference(models.Model):
+    """One difference between our data and what the register holds, found by a comparison.
+    Open until refiled (`refiled_by` the filing) or a later comparison no longer finds it."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    comparison = models.ForeignKey(
+        RegisterComparison, on_delete=models.CASCADE, related_name="rows"
+    )
+    lease = models.ForeignKey(
+        "tenancy.Lease",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lejemål"),
+    )
+    lease_number = models.CharField(_("lejemålsnummer"), max_length=40)
+    kind = models.CharField(_("forskel"), max_length=12, choices=DifferenceKind.choices)
+    field = models.CharField(_("felt"), max_length=80, blank=True)
+    ours = models.CharField(_("vores værdi"), max_length=300, blank=True)
+    theirs = models.CharField(_("registrets værdi"), max_length=300, blank=True)
+    found_at = models.DateTimeField(_("fundet"), auto_now_add=True)
+    refiled_by = models.ForeignKey(
+        Filing,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("genindberettet"),
+    )
+
+    class Meta:
+        verbose_name = _("forskel fra registret")
+        verbose_name_plural = _("forskelle fra registret")
+        ordering = ["lease_number", "field", "pk"]
+        indexes = [models.Index(fields=["organisation", "refiled_by"])]
+
+    def __str__(self) -> str:
+        return f"{self.lease_number} {self.field or self.kind}"
+
+
+class NotificationSettingsPush(models.Model):
+    """The last sending of the organisation's notification contacts to the register's
+    notification settings: when, how many, and the error if it failed."""
+
+    organisation = models.OneToOneField(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    contacts = models.PositiveIntegerField(_("kontaktpersoner"), default=0)
+    error = models.CharField(_("fejl"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("afsendelse af kontaktpersoner")
+        verbose_name_plural = _("afsendelser af kontaktpersoner")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.contacts}"

@@ -22,3 +22,26 @@ def filings_sweep_task() -> dict:
     """Release stuck filings and send everything due (periodic)."""
     stats = services.filings_sweep()
     return {"claimed": stats.claimed, "accepted": stats.accepted}
+
+
+# --- issue 12 (fidelity): the register kept in step --------------------------------------
+
+
+@app.task(name="rentregister.compare_register", acks_late=True, ignore_result=True)
+def register_compare_task() -> dict:
+    """Read back what the register holds and list every difference from ours (periodic)."""
+    from .services import sync
+
+    return sync.register_compare_all()
+
+
+@app.task(name="rentregister.push_contacts", acks_late=True, ignore_result=True)
+def contacts_push_task(organisation_id: int) -> None:
+    """Send the organisation's notification contacts to the register's settings."""
+    from tenancy.models import Organisation
+
+    from .services import sync
+
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is not None:
+        sync.contacts_push(organisation=organisation)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_sync
 
 app_name = "rentregister"
 urlpatterns = [
@@ -18,4 +18,9 @@ urlpatterns = [
     path("kontaktpersoner/", views.contacts, name="contacts"),
     path("kontaktpersoner/<int:pk>/", views.contact_edit, name="contact_edit"),
     path("personer/<int:pk>/samtykke/", views.person_consent, name="person_consent"),
+    # issue 12 (fidelity): the register kept in step
+    path("afstemning/", views_sync.sync_overview, name="sync"),
+    path("afstemning/sammenlign/", views_sync.sync_compare, name="sync_compare"),
+    path("afstemning/<int:pk>/indberet/", views_sync.sync_refile, name="sync_refile"),
+    path("afstemning/kontaktpersoner/", views_sync.sync_contacts_push, name="sync_contacts_push"),
 ]

@@ -15,6 +15,7 @@ tenancy screen, registers a function here in its `AppConfig.ready()`:
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from core.hooks import Hook
@@ -65,3 +66,21 @@ unit_changed: Hook[Callable[[UnitChange], None]] = Hook("unit_changed")
 person_panels: Hook[Callable[["HttpRequest", "Person"], str]] = Hook("person_panels")
 attention_items: Hook[AttentionProvider] = Hook("attention_items")
 cpr_reveal_loggers: Hook[CprRevealLogger] = Hook("cpr_reveal_loggers")
+
+
+# --- issue 12 (fidelity): a CPR move of a known person --------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonMove:
+    """CPR registered a move of one of the organisation's people at one of its units."""
+
+    person_id: int
+    unit_id: int
+    kind: str  # "moved_in" or "moved_out"
+    date: date | None
+
+
+# Called by cprlookup (inside the transaction that records the moves) with the moves of one
+# batch; filled by rentregister (a move during a temporary rehousing: the "contact UDK" task).
+person_moved: Hook[Callable[[list[PersonMove]], None]] = Hook("person_moved")

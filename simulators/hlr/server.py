@@ -17,6 +17,7 @@ from .validation import error
 
 API = "/api/v3"
 LEASES = f"{API}/lejekontrakter"
+SETTINGS_SUFFIX = "/notifikationsindstillinger"  # the notification settings of an organisation
 KNOB_DEFAULTS = {
     "latency_ms": 0.0,
     "error_rate": 0.0,
@@ -209,7 +210,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._filing("create", None, body)
             if method == "GET":
                 rows = store.lease_list(
-                    bbr_unit_id=query.get("bbr_unit_id"), cvr=query.get("organisation_cvr")
+                    bbr_unit_id=query.get("bbr_unit_id"),
+                    cvr=query.get("organisation_cvr"),
+                    full=query.get("full") in ("1", "true"),
                 )
                 return 200, {"results": rows}
             return _not_allowed()
@@ -232,6 +235,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self._filing("update", number, body)
             if method == "DELETE":
                 return self._filing("delete", number, body)
+            return _not_allowed()
+        if path.startswith(f"{API}/boligorganisationer/") and path.endswith(SETTINGS_SUFFIX):
+            cvr = unquote(path[len(f"{API}/boligorganisationer/") : -len(SETTINGS_SUFFIX)])
+            if method == "PUT":
+                return store.notification_settings_put(cvr, body)
+            if method == "GET":
+                return store.notification_settings_get(cvr)
             return _not_allowed()
         for prefix, view_of in (
             (f"{API}/boliger/", store.dwelling_view),

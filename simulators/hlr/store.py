@@ -82,6 +82,8 @@ class Store:
         self.idempotency: dict[str, dict] = {}
         self.filings: list[dict] = []
         self.notifications: list[dict] = []
+        # cvr -> {"contacts": [{"name", "email"}], "updated_at"}: who the register notifies
+        self.notification_settings: dict[str, dict] = {}
 
     def _state(self) -> dict:
         return {
@@ -93,6 +95,7 @@ class Store:
             "idempotency": self.idempotency,
             "filings": self.filings,
             "notifications": self.notifications,
+            "notification_settings": self.notification_settings,
         }
 
     def _load(self) -> None:
@@ -105,6 +108,7 @@ class Store:
                 setattr(self, key, state[key])
             self.filings = state["filings"]
             self.notifications = state["notifications"]
+            self.notification_settings = state.get("notification_settings", {})
         if self.journal_path.exists():
             with open(self.journal_path, encoding="utf-8") as journal:
                 for line in journal:
@@ -386,7 +390,35 @@ class Store:
                 "history": [_version_view(v) for v in lease["versions"]],
             }
 
-    def lease_list(self, *, bbr_unit_id: str | None, cvr: str | None) -> list[dict]:
+    def notification_settings_put(self, cvr: str, body: Any) -> tuple[int, dict]:
+        """Replace who the register notifies for the organisation (its contact persons)."""
+        contacts = body.get("contacts") if isinstance(body, dict) else None
+        if not isinstance(contacts, list):
+            return 422, {"errors": [error("contacts", "required", "contacts skal være en liste.")]}
+        errors, clean = [], []
+        for i, contact in enumerate(contacts):
+            name = str((contact or {}).get("name") or "").strip()
+            email = str((contact or {}).get("email") or "").strip()
+            if not name or "@" not in email or len(email) > 254:
+                errors.append(
+                    error(f"contacts[{i}]", "invalid_contact", "Navn og gyldig e-mail kræves.")
+                )
+            clean.append({"name": name[:200], "email": email})
+        if errors:
+            return 422, {"errors": errors}
+        with self.lock:
+            self.notification_settings[cvr] = {"contacts": clean, "updated_at": now_iso()}
+            self.snapshot()
+            return 200, {"cvr": cvr, **self.notification_settings[cvr]}
+
+    def notification_settings_get(self, cvr: str) -> tuple[int, dict]:
+        with self.lock:
+            settings = self.notification_settings.get(cvr) or {"contacts": [], "updated_at": None}
+            return 200, {"cvr": cvr, **settings}
+
+    def lease_list(
+        self, *, bbr_unit_id: str | None, cvr: str | None, full: bool = False
+    ) -> list[dict]:
         with self.lock:
             rows = []
             for number, lease in self.leases.items():
@@ -401,6 +433,16 @@ class Store:
                         "status": lease["status"],
                         "version": current["version"],
                         "bbr_unit_id": lease["bbr_unit_id"],
+                        # full=1: what the register holds now (read back for comparison)
+                        **(
+                            {
+                                "current": None
+                                if lease["status"] == "deleted"
+                                else _version_view(current)
+                            }
+                            if full
+                            else {}
+                        ),
                     }
                 )
             return rows
