@@ -4,6 +4,8 @@ from rest_framework.routers import DefaultRouter
 from . import api
 
 router = DefaultRouter()
+# No ".json" suffix routes: the schema has none, and actions do not take a format (issue 17).
+router.include_format_suffixes = False
 router.register("applicants", api.ApplicantViewSet, basename="waitlist-applicant")
 router.register("applications", api.ApplicationViewSet, basename="waitlist-application")
 router.register("payments", api.PaymentViewSet, basename="waitlist-payment")

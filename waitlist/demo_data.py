@@ -242,7 +242,7 @@ def _self_service_user(coop: Cooperation, today: date) -> None:
     applicant = applicant_signup(
         cooperation=coop,
         user=user,
-        today=today - timedelta(days=400),
+        today=today - timedelta(days=200),
         data=ApplicantData(
             name="Signe Ansøger",
             cpr="1505952468",
@@ -262,7 +262,7 @@ def _self_service_user(coop: Cooperation, today: date) -> None:
         applicant=applicant,
         invoice=invoice,
         amount=invoice.amount,
-        paid_on=today - timedelta(days=398),
+        paid_on=today - timedelta(days=198),
         method="card",
         provider_payment_id=f"demo-self-{invoice.pk}",
     )

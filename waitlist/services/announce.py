@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Application, FeeSchedule, ListType
 from .applicants import message_queue
-from .dates import add_year
+from .dates import add_year, kr
 from .fees import notice_effective_date
 
 
@@ -59,10 +59,10 @@ def fee_change_announce(*, schedule: FeeSchedule, chunk: int = 1000) -> int:
                 assert app.paid_until is not None  # noqa: S101 - filtered above
                 start = first_period_at_new_fee(app.paid_until, schedule)
                 text = _(
-                    "Ajourføringsgebyret ændres til %(fee)s kr. Det gælder fra din periode, der "
+                    "Ajourføringsgebyret ændres til %(fee)s. Det gælder fra din periode, der "
                     "begynder %(start)s. Indtil da betaler du det hidtidige gebyr."
                 ) % {
-                    "fee": f"{schedule.renewal_fee:.2f}".replace(".", ","),
+                    "fee": kr(schedule.renewal_fee),
                     "start": start.strftime("%d.%m.%Y"),
                 }
                 queued += len(

@@ -16,3 +16,9 @@ def add_months(day: date, months: int) -> date:
 def add_year(day: date) -> date:
     """One year later; 29 February becomes 28 February."""
     return add_months(day, 12)
+
+
+def kr(amount) -> str:
+    """An amount as Danish letters show it, whatever language is active: 1.250,00 kr."""
+    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} kr."

@@ -28,7 +28,7 @@ from ..models import (
     Invoice,
     Payment,
 )
-from .dates import add_months, add_year
+from .dates import add_months, add_year, kr
 
 OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.REMINDED)
 
@@ -173,11 +173,11 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment) -> Invoice:
             applicant_id=invoice.applicant_id,
             application=application,
             kind="invoice_paid",
-            text=_("%(kind)s betalt %(date)s (%(amount)s kr.)")
+            text=_("%(kind)s betalt %(date)s (%(amount)s)")
             % {
                 "kind": invoice.get_kind_display(),
                 "date": payment.paid_on.strftime("%d.%m.%Y"),
-                "amount": invoice.amount,
+                "amount": kr(invoice.amount),
             },
         )
         applicant_refresh_debt(invoice.applicant)

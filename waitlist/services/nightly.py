@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Application, Cooperation, FeeSchedule, Invoice, ListType
 from .applicants import application_delete_unpaid, event, message_queue
-from .dates import add_year
+from .dates import add_year, kr
 from .fees import applicant_refresh_debt, notice_effective_date
 
 CHUNK = 1000
@@ -132,10 +132,10 @@ def _renewal_invoices(coop: Cooperation, today: date, result: NightlyResult) -> 
             )
             applicant_refresh_debt(app.applicant)
             text = _(
-                "Ajourføringsgebyr %(amount)s kr. for perioden %(start)s-%(end)s. "
+                "Ajourføringsgebyr %(amount)s for perioden %(start)s-%(end)s. "
                 "Betal senest %(due)s for at beholde din anciennitet."
             ) % {
-                "amount": amount,
+                "amount": kr(amount),
                 "start": _fmt(start),
                 "end": _fmt(invoice.period_end),
                 "due": _fmt(start),
@@ -179,9 +179,9 @@ def _reminders(coop: Cooperation, today: date, result: NightlyResult) -> None:
                 reminder_deadline=deadline,
             )
             text = _(
-                "Rykker: ajourføringsgebyret på %(amount)s kr. er ikke betalt. Betal senest "
+                "Rykker: ajourføringsgebyret på %(amount)s er ikke betalt. Betal senest "
                 "%(deadline)s, ellers slettes du fra ventelisten og mister din anciennitet."
-            ) % {"amount": invoice.amount, "deadline": _fmt(deadline)}
+            ) % {"amount": kr(invoice.amount), "deadline": _fmt(deadline)}
             message_queue(
                 applicant=invoice.applicant,
                 kind="reminder",
