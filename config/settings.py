@@ -151,6 +151,9 @@ TWO_FACTOR_REQUIRED_ROLES = ["cpr_officer", "org_admin"]
 # Off only in tests that do not test it (tests/conftest.py); never switch it off in production.
 TWO_FACTOR_ENFORCED = env.bool("TWO_FACTOR_ENFORCED", default=True)
 OTP_TOTP_ISSUER = "Boligkontor"
+# Pages a logged-in user without any membership (an applicant's self-service account) may use;
+# every other page and API answers such a user 403 (core.auth_policy.member_gate).
+NON_MEMBER_PATH_PREFIXES = ["/ansoeger/", "/venteliste/betaling/"]
 # API tokens expire this many hours after they were issued (core.api.ExpiringTokenAuthentication).
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
 # django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
@@ -294,6 +297,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One schema name per shared choice set (several lease fields use the same choices).
     "ENUM_NAME_OVERRIDES": {
+    # issue 17 (authz): the schema and Swagger UI are for logged-in users, like the API itself
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
         "UtilityPaymentEnum": "tenancy.choices.UtilityPayment",
         "HeatingFormEnum": "tenancy.choices.HeatingForm",
         "LettingCodeEnum": "tenancy.choices.LettingCode",

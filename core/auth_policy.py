@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -29,6 +29,7 @@ OPEN_PREFIXES = (
     "/accounts/logout/",
     "/konto/tofaktor/",
     "/static/",
+    "/favicon.ico",
     "/healthz",
     "/i18n/",
     "/admin/login/",
@@ -97,6 +98,23 @@ def two_factor_gate(request: HttpRequest) -> HttpResponse | None:
     if user_has_device(user, confirmed=True):
         return redirect_to("two_factor_verify", request)
     return redirect_to("two_factor_enrol", request)
+
+
+def member_gate(request: HttpRequest) -> HttpResponse | None:
+    """The staff screens and the staff API are for members of an organisation (and
+    superusers): any other logged-in user (an applicant's self-service account, a user whose
+    memberships were removed) gets 403 there, before any view runs. Their own pages
+    (settings.NON_MEMBER_PATH_PREFIXES, the open pages) stay reachable."""
+    if request.path.startswith(OPEN_PREFIXES + tuple(settings.NON_MEMBER_PATH_PREFIXES)):
+        return None
+    user = request.user
+    if user.is_superuser or user_roles(user):
+        return None
+    record_denial(request)
+    message = _("Siden er kun for medarbejdere i en boligorganisation.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=403)
+    return HttpResponseForbidden(message)
 
 
 def record_denial(request: HttpRequest) -> None:

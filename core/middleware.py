@@ -39,7 +39,9 @@ class SecurityMiddleware:
     2. a user who must use two-factor (core.auth_policy.two_factor_required) and has not
        entered a code in this session reaches nothing but the login, two-factor and static
        pages: the browser is sent to the code (or enrolment) page, the API answers 403;
-    3. every 403 is written to the security log.
+    3. a logged-in user who is neither a member of an organisation nor a superuser (an
+       applicant's self-service account) gets 403 on the staff screens and API;
+    4. every 403 is written to the security log.
     """
 
     def __init__(self, get_response):
@@ -50,7 +52,11 @@ class SecurityMiddleware:
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            response = auth_policy.idle_timeout(request) or auth_policy.two_factor_gate(request)
+            response = (
+                auth_policy.idle_timeout(request)
+                or auth_policy.two_factor_gate(request)
+                or auth_policy.member_gate(request)
+            )
             if response is not None:
                 return response
         response = self.get_response(request)

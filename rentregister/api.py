@@ -118,9 +118,10 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         data = CancelInputSerializer(data=request.data)
+        filing = self.get_object()  # first: another organisation's filing is a 404, not a 400
         data.is_valid(raise_exception=True)
         filing = services.filing_cancel(
-            filing=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            filing=filing, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(FilingDetailSerializer(filing).data)
 
