@@ -11,6 +11,7 @@ urlpatterns = [
     path("tilmeld/", public.signup, name="signup"),
     path("bekraeft/<str:token>/", public.verify, name="verify"),
     path("log-ind/", public.ApplicantLoginView.as_view(), name="login"),
+    path("nyt-link/", public.resend_verification, name="resend"),
     path("log-ud/", public.logout_view, name="logout"),
     path("glemt-adgangskode/", public.ApplicantPasswordResetView.as_view(), name="password_reset"),
     path(

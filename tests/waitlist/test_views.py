@@ -302,3 +302,21 @@ def test_public_home_and_signup_page(client, cooperation):
     assert Cooperation.objects.count() == 1
     assert CooperationMember.objects.count() == 2
     assert Invoice.objects.count() == 0
+
+
+def test_signup_survives_mail_server_down_and_link_can_be_resent(
+    client, cooperation, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("waitlist_public:signup"), SIGNUP)
+    assert response.status_code == 200
+    assert Applicant.objects.filter(email="signe@example.com").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = client.post(reverse("waitlist_public:resend"), {"email": "signe@example.com"})
+    assert response.status_code == 200
+    assert len(mail.outbox) == 1
+    assert "/ansoeger/bekraeft/" in mail.outbox[0].body
+    client.post(reverse("waitlist_public:resend"), {"email": "unknown@example.com"})
+    assert len(mail.outbox) == 1

@@ -9,6 +9,8 @@ address) guards this login as it guards the staff login."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from functools import wraps
 
 from django.conf import settings
@@ -38,6 +40,8 @@ from ..auth import (
 from ..forms import ChannelForm, ContactForm, ListTypeForm, PublicSignupForm, WishesForm
 from ..models import Applicant, Application, Cooperation, FeeSchedule, Invoice
 from ..services import applicants as svc
+
+logger = logging.getLogger(__name__)
 
 
 def applicant_required(view):
@@ -80,6 +84,15 @@ def home(request):
 
 
 def _send_verification(request, user) -> None:
+    """Mail the verification link. A mail server that is down must not turn the finished
+    sign-up into an error page: it is logged, and the applicant asks for a new link."""
+    try:
+        _mail_verification(request, user)
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("verification mail to user %s not sent: %s", user.pk, exc)
+
+
+def _mail_verification(request, user) -> None:
     link = request.build_absolute_uri(reverse("waitlist_public:verify", args=[verify_token(user)]))
     send_mail(
         _("Bekræft din e-mail til ventelisten"),
@@ -337,3 +350,19 @@ def message_list(request):
         "waitlist/public/messages.html",
         {"messages_sent": request.applicant.messages.order_by("-created_at", "-pk")[:200]},
     )
+
+
+def resend_verification(request):
+    """Send a new verification link (the answer is the same whether the address is known)."""
+    sent = False
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip().lower()[:254]
+        user = (
+            get_user_model()
+            .objects.filter(username=email, is_active=False, applicant__isnull=False)
+            .first()
+        )
+        if user is not None:
+            _send_verification(request, user)
+        sent = True
+    return render(request, "waitlist/public/resend.html", {"sent": sent})
