@@ -270,11 +270,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Boligkontor API",
-    "DESCRIPTION": (
-        "REST API for the Boligkontor back office: portfolio, people and leases. Every object "
     # --- throttles (issue 17, authz): per user / per address, and the token endpoint's own ---
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -285,20 +280,25 @@ SPECTACULAR_SETTINGS = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
     },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Boligkontor API",
+    "DESCRIPTION": (
+        "REST API for the Boligkontor back office: portfolio, people and leases. Every object "
         "is scoped to the organisations of the authenticated user. CPR numbers are always "
         "masked (DDMMYY-xxxx). Lease lifecycle changes are explicit actions (end, reinstate, "
         "change rent); a tenant change is always end + new lease."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # issue 17 (authz): the schema and Swagger UI are for logged-in users, like the API itself
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One schema name per shared choice set (several lease fields use the same choices).
     "ENUM_NAME_OVERRIDES": {
-    # issue 17 (authz): the schema and Swagger UI are for logged-in users, like the API itself
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
         "UtilityPaymentEnum": "tenancy.choices.UtilityPayment",
         "HeatingFormEnum": "tenancy.choices.HeatingForm",
         "LettingCodeEnum": "tenancy.choices.LettingCode",

@@ -7,7 +7,6 @@ The log and the ledger are read-only here (append-only records).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -346,7 +345,7 @@ class ScanJobViewSet(
     @extend_schema(summary="Slå de fejlede opgange op igen", request=None)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        job = get_object_or_404(self.get_queryset(), pk=pk)
+        job = self.get_object()  # DRF's lookup: a malformed id is a 404, not a 500
         try:
             job = services.scan_resume(job=job, user=request.user)
         except PermissionDenied as exc:

@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 from . import api
 
 router = DefaultRouter()
+# No ".json" suffix routes: the schema has none, and actions do not take a format (issue 17).
+router.include_format_suffixes = False
 router.register("lookups", api.LookupViewSet, basename="cpr-lookup")
 router.register("ledger", api.ChargeViewSet, basename="cpr-charge")
 router.register("scans", api.ScanJobViewSet, basename="cpr-scan")

@@ -14,13 +14,17 @@ class CprDownloadForm(forms.Form):
 
 
 class DwellingsEvidenceForm(forms.Form):
-    dwellings = forms.IntegerField(label=_("Antal ejede og udlejede boliger"), min_value=0)
+    dwellings = forms.IntegerField(
+        label=_("Antal ejede og udlejede boliger"), min_value=0, max_value=10_000_000
+    )
     document = forms.CharField(
         label=_("Dokument"),
         max_length=200,
         help_text=_("Fx tingbogsattest, BBR-ejermeddelelse eller revisorerklæring med dato."),
     )
-    note = forms.CharField(label=_("Bemærkning"), required=False, widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Bemærkning"), required=False, widget=forms.Textarea, max_length=2000
+    )
 
 
 class OwnerUseForm(forms.Form):

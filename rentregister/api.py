@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.validators import validate_plausible_date
 from tenancy.selectors import person_list
 
 from . import selectors, services
@@ -259,10 +260,14 @@ class UdkTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class RefundInputSerializer(serializers.Serializer):
-    lease_number = serializers.CharField()
-    liable_until = serializers.DateField(required=False, help_text="Standard: lejemålets slutdato.")
-    paid_from = serializers.DateField()
-    paid_to = serializers.DateField()
+    lease_number = serializers.CharField(max_length=20)
+    liable_until = serializers.DateField(
+        required=False,
+        help_text="Standard: lejemålets slutdato.",
+        validators=[validate_plausible_date],
+    )
+    paid_from = serializers.DateField(validators=[validate_plausible_date])
+    paid_to = serializers.DateField(validators=[validate_plausible_date])
     monthly_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 

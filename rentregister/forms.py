@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_plausible_date
+
 from .models import FilingState, RehousingPlacement, UdkTaskStatus
 
 
@@ -78,9 +80,18 @@ class RefundForm(forms.Form):
         widget=DateInput,
         required=False,
         help_text=_("Tom: lejemålets slutdato."),
+        validators=[validate_plausible_date],
     )
-    paid_from = forms.DateField(label=_("UDK har udbetalt fra måned"), widget=DateInput)
-    paid_to = forms.DateField(label=_("UDK har udbetalt til og med måned"), widget=DateInput)
+    paid_from = forms.DateField(
+        label=_("UDK har udbetalt fra måned"),
+        widget=DateInput,
+        validators=[validate_plausible_date],
+    )
+    paid_to = forms.DateField(
+        label=_("UDK har udbetalt til og med måned"),
+        widget=DateInput,
+        validators=[validate_plausible_date],
+    )
     monthly_amount = forms.DecimalField(
         label=_("Boligstøtte pr. måned (kr.)"), min_value=0, decimal_places=2
     )

@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 from . import api
 
 router = DefaultRouter()
+# No ".json" suffix routes: the schema has none, and actions do not take a format (issue 17).
+router.include_format_suffixes = False
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
 router.register("departments", api.DepartmentViewSet, basename="department")
 router.register("properties", api.PropertyViewSet, basename="property")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.cpr import normalise_cpr
 from core.crypto import search_hash
+from core.filters import BoundedNumberFilter, IdFilter
 
 from .choices import HolderType, LeaseStatus, LettingCode
 from .models import Entrance, Lease, Person, Property, Unit, normalise_search
@@ -15,7 +16,7 @@ from .models import Entrance, Lease, Person, Property, Unit, normalise_search
 
 class PropertyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Søg"))
-    department = django_filters.NumberFilter(field_name="department_id", label=_("Afdeling"))
+    department = IdFilter(field_name="department_id", label=_("Afdeling"))
 
     class Meta:
         model = Property
@@ -28,7 +29,7 @@ class PropertyFilter(django_filters.FilterSet):
 class EntranceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Adresse"))
     postcode = django_filters.CharFilter(label=_("Postnummer"))
-    property = django_filters.NumberFilter(field_name="building__property_id", label=_("Ejendom"))
+    property = IdFilter(field_name="building__property_id", label=_("Ejendom"))
     dar_id = django_filters.UUIDFilter(label=_("DAR husnummer-id"))
 
     class Meta:
@@ -42,20 +43,18 @@ class EntranceFilter(django_filters.FilterSet):
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Adresse"))
     postcode = django_filters.CharFilter(field_name="entrance__postcode", label=_("Postnummer"))
-    entrance = django_filters.NumberFilter(field_name="entrance_id", label=_("Opgang"))
-    property = django_filters.NumberFilter(
-        field_name="entrance__building__property_id", label=_("Ejendom")
-    )
+    entrance = IdFilter(field_name="entrance_id", label=_("Opgang"))
+    property = IdFilter(field_name="entrance__building__property_id", label=_("Ejendom"))
     dar_id = django_filters.UUIDFilter(label=_("DAR adresse-id"))
     letting_code = django_filters.ChoiceFilter(
         choices=LettingCode.choices, label=_("Udlejningsforhold")
     )
-    rooms = django_filters.NumberFilter(label=_("Værelser"))
-    min_area = django_filters.NumberFilter(
-        field_name="area_m2", lookup_expr="gte", label=_("Min. areal")
+    rooms = BoundedNumberFilter(max_digits=5, decimal_places=0, label=_("Værelser"))
+    min_area = BoundedNumberFilter(
+        field_name="area_m2", lookup_expr="gte", max_digits=7, label=_("Min. areal")
     )
-    max_area = django_filters.NumberFilter(
-        field_name="area_m2", lookup_expr="lte", label=_("Maks. areal")
+    max_area = BoundedNumberFilter(
+        field_name="area_m2", lookup_expr="lte", max_digits=7, label=_("Maks. areal")
     )
 
     class Meta:
@@ -121,8 +120,8 @@ class LeaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Lejemålsnummer"))
     status = django_filters.ChoiceFilter(choices=LeaseStatus.choices, label=_("Status"))
     holder_type = django_filters.ChoiceFilter(choices=HolderType.choices, label=_("Type"))
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Enhed"))
-    person = django_filters.NumberFilter(field_name="parties", label=_("Person"))
+    unit = IdFilter(field_name="unit_id", label=_("Enhed"))
+    person = IdFilter(field_name="parties", label=_("Person"))
     start_from = django_filters.DateFilter(
         field_name="start_date", lookup_expr="gte", label=_("Start fra")
     )

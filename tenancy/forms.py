@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.cpr import normalise_cpr
+from core.filters import MAX_ID
 
 from .choices import HeatingForm, HolderType, UtilityPayment
 from .terms import LEASE_TERMS
@@ -22,6 +23,18 @@ class PartiesField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.cpr_masked})" if obj.cpr_masked else obj.name
+
+    def clean(self, value):
+        # A posted id that is not a whole number within the id column's range is refused
+        # here: the database would overflow on it (a 500), not just find nothing.
+        for pk in value or ():
+            if not str(pk).isdigit() or int(pk) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
 
 
 class LeaseTermsMixin(forms.Form):

@@ -64,14 +64,19 @@ def _name_prefix(people, text: str):
     return people.filter(match)
 
 
+MAX_QUERY_LENGTH = 200
+
+
 def looks_like_cpr(text: str) -> bool:
     digits = normalise_cpr(text)
     return digits.isdigit() and len(digits) == 10
 
 
 def search(*, user, organisation, query: str, limit: int = LIMIT) -> list[SearchGroup]:
-    """Grouped results for what the user typed; empty list for an empty query."""
-    text = (query or "").strip()
+    """Grouped results for what the user typed; empty list for an empty query. Only the
+    first MAX_QUERY_LENGTH characters count (an address, a name or a number is far shorter;
+    a pasted page would only make the LIKE patterns too big for the database)."""
+    text = (query or "").strip()[:MAX_QUERY_LENGTH]
     if not text:
         return []
     units = selectors.unit_list(user=user, organisation=organisation)
