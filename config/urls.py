@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import LoginView  # issue 13 (waitlist)
+from django.shortcuts import redirect  # issue 11 (ux): the favicon
+from django.templatetags.static import static  # issue 11 (ux): the favicon
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -10,6 +12,8 @@ from waitlist.auth import StaffAuthenticationForm  # issue 13 (waitlist)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # issue 11 (ux): browsers ask for /favicon.ico on pages without a <link rel="icon">.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's set-up script as a file (no inline script: CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -33,8 +33,8 @@ from django.utils import timezone
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {
     "text": "@",
-    "date": "dd-mm-yyyy",
-    "datetime": "dd-mm-yyyy hh:mm",
+    "date": "dd.mm.yyyy",
+    "datetime": "dd.mm.yyyy hh:mm",
     "money": '#,##0.00 "kr."',
     "decimal": "#,##0.00",
     "int": "0",

@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from rest_framework.pagination import PageNumberPagination
 
 PAGE_SIZE = 50
 
@@ -78,3 +79,10 @@ def page_of(
     if count is not None:
         paginator.count = count  # cached_property: the instance value wins
     return paginator.get_page(request.GET.get("page"))
+
+
+class ApiPagination(PageNumberPagination):
+    """The REST API's pages: 50 rows unless the client asks `?page_size=` (at most 500)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500

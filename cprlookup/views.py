@@ -4,15 +4,23 @@ DomainError becomes a form error or a message."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import charts
 from core.errors import DomainError
 from core.forms import apply_domain_error
 from core.pagination import page_of
@@ -34,6 +42,74 @@ def _organisation(request):
 
 def _can_scan(user, organisation) -> bool:
     return role_for(user=user, organisation=organisation) in ("org_admin", "cpr_officer")
+
+
+def _has_scanned(user, organisation) -> bool:
+    """Whether a scan of the organisation has finished: before that the reconciliation has
+    nothing to compare, and its zeros must not read as "all clear"."""
+    return (
+        selectors.scan_job_list(user=user, organisation=organisation)
+        .filter(finished_at__isnull=False)
+        .exists()
+    )
+
+
+def _disagreement_chart(disagreements):
+    url = reverse("cprlookup:reconciliation")
+    return charts.bar_chart(
+        [
+            charts.Bar(str(label), n, "warn", f"{url}?kategori={key}")
+            for key, label, n in disagreements
+        ],
+        title=_("Uoverensstemmelser mellem lejemål og CPR"),
+    )
+
+
+def _cost_chart(user, organisation):
+    """CPR cost per month, the last 12 months (months without cost included)."""
+    today = timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _i in range(12):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    rows = (
+        selectors.charge_list(user=user, organisation=organisation)
+        .filter(month__gte=months[0])
+        .order_by()
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+    )
+    found = dict(rows)
+    return charts.column_chart(
+        [(date_format(m, "b"), found.get(m, 0)) for m in months],
+        title=_("CPR-omkostninger pr. måned, seneste 12 måneder"),
+        money=True,
+    )
+
+
+def _disagreement_rows_for(user, organisation):
+    counts = selectors.disagreement_counts(user=user, organisation=organisation)
+    return [(key, selectors.category_label(key), counts[key]) for key in selectors.CATEGORIES]
+
+
+def dashboard_panel(request, organisation) -> str:
+    """The CPR pictures on tenancy's dashboard (tenancy.hooks.dashboard_panels)."""
+    scanned = _has_scanned(request.user, organisation)
+    return render_to_string(
+        "cprlookup/includes/dashboard_panel.html",
+        {
+            "scanned": scanned,
+            "disagreement_chart": _disagreement_chart(
+                _disagreement_rows_for(request.user, organisation)
+            )
+            if scanned
+            else "",
+            "cost_chart": _cost_chart(request.user, organisation),
+        },
+        request=request,
+    )
 
 
 @login_required
@@ -67,7 +143,8 @@ def index(request):
             organisation=organisation, pk=initial["entrance"]
         ).first()
         target_label = _("Hele opgangen %s") % entrance.address if entrance else ""
-    disagreements = selectors.disagreement_counts(user=request.user, organisation=organisation)
+    disagreements = _disagreement_rows_for(request.user, organisation)
+    scanned = _has_scanned(request.user, organisation)
     context = {
         "organisation": organisation,
         "price": settings.CPR_SEARCH_PRICE,
@@ -77,9 +154,10 @@ def index(request):
         "lookups": selectors.lookup_list(user=request.user, organisation=organisation)[:10],
         "jobs": selectors.scan_job_list(user=request.user, organisation=organisation)[:5],
         "month_total": selectors.charge_month_total(user=request.user, organisation=organisation),
-        "disagreements": [
-            (key, selectors.category_label(key), disagreements[key]) for key in selectors.CATEGORIES
-        ],
+        "disagreements": disagreements,
+        "scanned": scanned,
+        "disagreement_chart": _disagreement_chart(disagreements) if scanned else "",
+        "cost_chart": _cost_chart(request.user, organisation),
         "events": selectors.event_list(user=request.user, organisation=organisation)[:10],
         "can_scan": _can_scan(request.user, organisation),
     }
@@ -98,7 +176,9 @@ _LOOKUP_FIELD_MAP = {
 
 def _lookup(request, pk):
     lookup = selectors.lookup_get(user=request.user, pk=pk)
-    if lookup is None:
+    organisation = current_organisation(request)
+    # One scope per browser session: the organisation the user works in (architecture.md).
+    if lookup is None or organisation is None or lookup.organisation_id != organisation.pk:
         raise Http404
     return lookup
 
@@ -192,6 +272,12 @@ def scans(request):
             "setting_form": ScanSettingForm(initial={"enabled": bool(setting and setting.enabled)}),
             "can_scan": _can_scan(request.user, organisation),
             "eligibility_problem": services.eligibility_error(organisation),
+            # One search per stairwell: the estimate is shown before a scan is started.
+            "entrance_count": (
+                entrances := Entrance.objects.filter(organisation=organisation).count()
+            ),
+            "scan_estimate": entrances * settings.CPR_SEARCH_PRICE,
+            "price": settings.CPR_SEARCH_PRICE,
         },
     )
 
@@ -232,7 +318,9 @@ def scan_start(request):
 
 
 def _job(request, pk) -> ScanJob:
-    return get_object_or_404(selectors.scan_job_list(user=request.user), pk=pk)
+    return get_object_or_404(
+        selectors.scan_job_list(user=request.user, organisation=_organisation(request)), pk=pk
+    )
 
 
 @login_required
@@ -251,9 +339,20 @@ def scan_detail(request, pk):
 
 @login_required
 def scan_progress(request, pk):
-    """The progress bar alone (htmx polls it every second while the job runs)."""
+    """The progress bar alone (htmx polls it every second while the job runs).
+
+    The fragment carries its own poll URL: without it the next poll's `hx-get=""` fetched
+    the whole page into the box. When the job has finished, the page reloads once (HX-Refresh)
+    so the finish time, the failed stairwells and the resume button appear."""
     job = _job(request, pk)
-    return render(request, "cprlookup/includes/scan_progress.html", {"job": job})
+    response = render(
+        request,
+        "cprlookup/includes/scan_progress.html",
+        {"job": job, "poll_url": reverse("cprlookup:scan_progress", args=[job.pk])},
+    )
+    if job.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -308,6 +407,7 @@ def reconciliation(request):
             "counts": [
                 (key, selectors.category_label(key), counts[key]) for key in selectors.CATEGORIES
             ],
+            "scanned": _has_scanned(request.user, organisation),
         },
     )
 

@@ -17,6 +17,8 @@ class RentregisterConfig(AppConfig):
         hooks.lease_changed.register(outbox.lease_changed)
         hooks.unit_changed.register(outbox.unit_changed)
         hooks.person_panels.register(views.person_panel)
+        hooks.lease_panels.register(views.lease_panel)
+        hooks.dashboard_panels.register(views.dashboard_panel)
         hooks.attention_items.register(selectors.attention_items)
         # issue 12 (fidelity): a tenant's CPR move during a temporary rehousing
         from .services import sync

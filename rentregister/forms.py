@@ -11,6 +11,10 @@ from .models import FilingState, RehousingPlacement, UdkTaskStatus
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format=None):
+        # <input type="date"> takes ISO whatever the display format (config/formats/).
+        super().__init__(attrs, format or "%Y-%m-%d")
+
 
 class FilingFilterForm(forms.Form):
     state = forms.ChoiceField(

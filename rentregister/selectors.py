@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy.hooks import AttentionItem
-from tenancy.models import Lease, Organisation, Person
+from tenancy.models import Lease, Organisation, Person, normalise_search
 from tenancy.selectors import organisation_ids_for
 
 from .models import (
@@ -35,19 +35,35 @@ def _scope(user, organisation: Organisation | None) -> list[int]:
     return ids
 
 
-def filing_list(*, user, organisation=None, state: str | None = None) -> QuerySet[Filing]:
+def filing_list(
+    *, user, organisation=None, state: str | None = None, query: str = ""
+) -> QuerySet[Filing]:
+    """Filings in scope; `query` finds a lease number (prefix) or the unit's address (prefix,
+    as the unit list: 'Strandvejen 12' finds the stairwell)."""
     qs = Filing.objects.filter(organisation_id__in=_scope(user, organisation)).select_related(
         "lease__unit__entrance"
     )
     if state:
         qs = qs.filter(state=state)
+    query = query.strip()[:100]
+    if query:
+        if all(c.isdigit() or c == "-" for c in query):
+            qs = qs.filter(lease__number__startswith=query)
+        else:
+            text = normalise_search(query)
+            qs = qs.filter(
+                Q(lease__unit__search_text=text)
+                | Q(lease__unit__search_text__startswith=text + " ")
+            )
     return qs.defer("payload")
 
 
-def filing_get(*, user, pk: int) -> Filing:
-    """One filing in the user's organisations (Filing.DoesNotExist otherwise)."""
+def filing_get(*, user, pk: int, organisation: Organisation | None = None) -> Filing:
+    """One filing in the user's organisations, or only in `organisation` when given (the
+    browser passes the organisation the user works in: docs/architecture.md, "Scope");
+    Filing.DoesNotExist otherwise."""
     return Filing.objects.select_related("lease__unit__entrance", "actor", "resolved_by").get(
-        pk=pk, organisation_id__in=organisation_ids_for(user)
+        pk=pk, organisation_id__in=_scope(user, organisation)
     )
 
 
@@ -71,9 +87,9 @@ def udk_task_list(*, user, organisation=None, status: str | None = None) -> Quer
     return qs
 
 
-def udk_task_get(*, user, pk: int) -> UdkTask:
+def udk_task_get(*, user, pk: int, organisation: Organisation | None = None) -> UdkTask:
     return UdkTask.objects.select_related("lease__unit__entrance", "done_by", "filing").get(
-        pk=pk, organisation_id__in=organisation_ids_for(user)
+        pk=pk, organisation_id__in=_scope(user, organisation)
     )
 
 
@@ -93,9 +109,9 @@ def consent_history(*, person: Person) -> QuerySet[FilingConsent]:
     return FilingConsent.objects.filter(person=person).select_related("recorded_by")
 
 
-def lease_for_user(*, user, number: str) -> Lease | None:
+def lease_for_user(*, user, number: str, organisation: Organisation | None = None) -> Lease | None:
     return (
-        Lease.objects.filter(number=number.strip(), organisation_id__in=organisation_ids_for(user))
+        Lease.objects.filter(number=number.strip(), organisation_id__in=_scope(user, organisation))
         .select_related("unit__entrance", "organisation")
         .first()
     )

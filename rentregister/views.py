@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import charts
 from core.excel import xlsx_filename, xlsx_response
 from core.forms import apply_domain_error
 from core.pagination import page_of
@@ -48,10 +49,48 @@ def _xlsx(queryset, stem: str, title: str, columns):
 
 
 def _lease_or_error(request, form):
-    lease = selectors.lease_for_user(user=request.user, number=form.cleaned_data["lease_number"])
+    lease = selectors.lease_for_user(
+        user=request.user,
+        number=form.cleaned_data["lease_number"],
+        organisation=current_organisation(request),
+    )
     if lease is None:
-        form.add_error("lease_number", _("Lejemålet findes ikke i dine organisationer."))
+        form.add_error(
+            "lease_number", _("Lejemålet findes ikke i den organisation, du arbejder i.")
+        )
     return lease
+
+
+_STATE_TONES = {
+    "accepted": "ok",
+    "rejected": "danger",
+    "needs_attention": "danger",
+    "pending": "warn",
+    "sent": "warn",
+}
+
+
+def _state_chart(counts: dict[str, int]):
+    url = reverse("rentregister:filing_list")
+    return charts.bar_chart(
+        [
+            charts.Bar(
+                str(label), counts[state], _STATE_TONES.get(state, "info"), f"{url}?state={state}"
+            )
+            for state, label in Filing._meta.get_field("state").choices
+        ],
+        title=_("Indberetninger efter status"),
+    )
+
+
+def dashboard_panel(request, organisation) -> str:
+    """The filings-by-state chart on tenancy's dashboard (tenancy.hooks.dashboard_panels)."""
+    counts = selectors.filing_state_counts(user=request.user, organisation=organisation)
+    return render_to_string(
+        "rentregister/includes/dashboard_panel.html",
+        {"chart": _state_chart(counts)},
+        request=request,
+    )
 
 
 @login_required
@@ -74,6 +113,7 @@ def index(request):
             user=request.user, organisation=organisation, status=UdkTaskStatus.OPEN
         )[:10],
         "deadline": deadline,
+        "state_chart": _state_chart(counts),
         "at_risk": at_risk.count(),
         "attention_items": selectors.attention_items(user=request.user, organisation=organisation),
     }
@@ -85,20 +125,25 @@ def filing_list(request):
     organisation = current_organisation(request)
     form = FilingFilterForm(request.GET or None)
     state = form.cleaned_data["state"] if form.is_valid() else ""
-    qs = selectors.filing_list(user=request.user, organisation=organisation, state=state or None)
+    query = request.GET.get("q", "").strip()[:100]
+    qs = selectors.filing_list(
+        user=request.user, organisation=organisation, state=state or None, query=query
+    )
     if request.GET.get("format") == "xlsx":
         return _xlsx(qs, "indberetninger", _("Indberetninger"), exports.filing_columns())
     page = page_of(request, qs)
     return render(
         request,
         "rentregister/filing_list.html",
-        {"form": form, "page": page, "state": state},
+        {"form": form, "page": page, "state": state, "query": query},
     )
 
 
 def _get_filing(request, pk) -> Filing:
     try:
-        return selectors.filing_get(user=request.user, pk=pk)
+        return selectors.filing_get(
+            user=request.user, pk=pk, organisation=current_organisation(request)
+        )
     except Filing.DoesNotExist:
         raise Http404 from None
 
@@ -193,7 +238,9 @@ def task_list(request):
 @login_required
 def task_detail(request, pk):
     try:
-        task = selectors.udk_task_get(user=request.user, pk=pk)
+        task = selectors.udk_task_get(
+            user=request.user, pk=pk, organisation=current_organisation(request)
+        )
     except UdkTask.DoesNotExist:
         raise Http404 from None
     if request.method == "POST":
@@ -403,6 +450,20 @@ def person_panel(request, person) -> str:
             "consents": consents,
             "consent_form": ConsentGiveForm(),
         },
+        request=request,
+    )
+
+
+def lease_panel(request, lease) -> str:
+    """The lease's filings and UDK tasks on tenancy's lease page (tenancy.hooks.lease_panels);
+    tenancy has already scoped the lease to the organisation the user works in."""
+    filings = list(
+        Filing.objects.filter(lease=lease).defer("payload").order_by("-created_at", "-pk")[:20]
+    )
+    tasks = list(UdkTask.objects.filter(lease=lease).order_by("-created_at", "-pk")[:20])
+    return render_to_string(
+        "rentregister/includes/lease_panel.html",
+        {"lease": lease, "filings": filings, "tasks": tasks},
         request=request,
     )
 

@@ -117,7 +117,7 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class LeaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Lejemålsnummer"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Lejemål, adresse eller lejer"))
     status = django_filters.ChoiceFilter(choices=LeaseStatus.choices, label=_("Status"))
     holder_type = django_filters.ChoiceFilter(choices=HolderType.choices, label=_("Type"))
     unit = IdFilter(field_name="unit_id", label=_("Enhed"))
@@ -146,4 +146,19 @@ class LeaseFilter(django_filters.FilterSet):
         ]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(number__startswith=value.strip())
+        """A lease number (digits and dashes) by prefix; anything else is the unit's address
+        (prefix, as on the unit list) or a tenant's name (issue 11: search by address or
+        tenant)."""
+        value = value.strip()
+        if not value:
+            return queryset
+        if all(c.isdigit() or c == "-" for c in value):
+            return queryset.filter(number__startswith=value)
+        text = normalise_search(value)
+        address = Q(unit__search_text=text) | Q(unit__search_text__startswith=text + " ")
+        tenant = Q(
+            pk__in=Lease.parties.through.objects.filter(person__name__icontains=value).values(
+                "lease_id"
+            )
+        )
+        return queryset.filter(address | tenant)

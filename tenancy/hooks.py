@@ -8,6 +8,8 @@ tenancy screen, registers a function here in its `AppConfig.ready()`:
   back with it. `correction` says the change corrects an error in earlier data rather than
   being a new fact (the caseworker says which).
 - `person_panels`: extra panels on the person page (HTML rendered by the other app).
+- `lease_panels`: extra panels on the lease page (the same, for a lease).
+- `dashboard_panels`: other apps' charts on the dashboard (isolated like attention_items).
 - `attention_items`: the dashboard's "needs action" items.
 - `cpr_reveal_loggers`: record that a full CPR number was shown; the reveal is refused
   when none is registered, so no number is ever shown unlogged.
@@ -64,6 +66,11 @@ class CprRevealLogger(Protocol):
 lease_changed: Hook[Callable[[LeaseChange], None]] = Hook("lease_changed")
 unit_changed: Hook[Callable[[UnitChange], None]] = Hook("unit_changed")
 person_panels: Hook[Callable[["HttpRequest", "Person"], str]] = Hook("person_panels")
+# Extra panels on the lease page (HTML rendered by another app: the rent register's filings
+# and UDK tasks of the lease).
+lease_panels: Hook[Callable[["HttpRequest", "Lease"], str]] = Hook("lease_panels")
+# Other apps' chart panels on the dashboard (HTML; `organisation` is the one worked in).
+dashboard_panels: Hook[Callable[["HttpRequest", "Organisation"], str]] = Hook("dashboard_panels")
 attention_items: Hook[AttentionProvider] = Hook("attention_items")
 cpr_reveal_loggers: Hook[CprRevealLogger] = Hook("cpr_reveal_loggers")
 

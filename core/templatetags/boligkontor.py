@@ -1,11 +1,11 @@
 """Template helpers for the caseworker screens: navigation state and sortable headers."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from core import formatting
 
 register = template.Library()
 
@@ -84,10 +84,48 @@ def aria_sort(context, key: str) -> str:
 @register.filter
 def kr(value) -> str:
     """An amount in Danish form: 6.500,00 kr."""
-    if value is None or value == "":
-        return ""
+    return formatting.money(value)
+
+
+@register.filter
+def m2(value) -> str:
+    """An area: 68 m² or 72,5 m²."""
+    return formatting.area(value)
+
+
+@register.filter
+def num(value, decimals: int = 0) -> str:
+    """A count or number with Danish grouping: 12.345."""
+    return formatting.number(value, int(decimals))
+
+
+@register.filter
+def day(value) -> str:
+    """A date: 01.12.2026."""
+    return formatting.day(value)
+
+
+@register.filter
+def moment(value) -> str:
+    """A point in time in local time: 01.12.2026 14:05."""
+    return formatting.moment(value)
+
+
+@register.filter
+def username(user, system: str = "") -> str:
+    """A user: full name, else username (`system` when there is none)."""
+    return formatting.user_name(user, system=system)
+
+
+@register.filter
+def choice(value, field) -> str:
+    """The display name of a choice value: `{{ value|choice:"app.Model.field" }}`."""
+    from django.apps import apps
+
     try:
-        amount = f"{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
-    return amount.replace(",", "X").replace(".", ",").replace("X", ".") + " kr."
+        app_model, name = str(field).rsplit(".", 1)
+        model = apps.get_model(app_model)
+        flat = dict(model._meta.get_field(name).flatchoices)
+    except (LookupError, ValueError):
+        return "" if value is None else str(value)
+    return str(flat.get(value, value))

@@ -48,11 +48,16 @@ def record_scan_batch(job: ScanJob, batch: list[tuple[ClaimedItem, Answer]]) -> 
         batch = [(item, answer) for item, answer in batch if item.pk in still_ours]
         if not batch:
             return 0
+        # A scan started by hand ("Start scanning nu") is logged and charged to the user who
+        # started it; only the nightly scan is "Planlagt scanning" (no user).
         lookup_ids = write_answers(
             organisation=job.organisation,
-            user=None,
+            user=None if job.scheduled else job.started_by,
             source=LookupSource.SCAN,
-            purpose=_("Planlagt scanning nr. %d") % job.pk,
+            purpose=(
+                _("Planlagt scanning nr. %d") if job.scheduled else _("Manuel scanning nr. %d")
+            )
+            % job.pk,
             answers=[(answer, f"scan:{job.pk}:{item.entrance_id}") for item, answer in batch],
             scan_job_id=job.pk,
         )

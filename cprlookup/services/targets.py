@@ -149,7 +149,32 @@ def _find_owned(
     unit = units.filter(search_text=text).first()
     if unit is not None:
         return LookupTarget.UNIT, unit, None, None
-    return LookupTarget.ENTRANCE, None, entrances.filter(search_text=text).first(), None
+    entrance = entrances.filter(search_text=text).first()
+    if entrance is None:
+        raise _unknown_address(address, text, entrances)
+    return LookupTarget.ENTRANCE, None, entrance, None
+
+
+def _unknown_address(typed: str, text: str, entrances) -> DomainError:
+    """A typed address that matches none of the organisation's: most often a typing error,
+    so say so and suggest stairwells on streets that start like the one typed (no paid
+    call is made)."""
+    street = text.split(" ")[0]
+    suggestions = list(
+        entrances.filter(search_text__startswith=street[:4])
+        .order_by("search_text")
+        .values_list("street_name", "house_number")[:3]
+    )
+    message = (
+        _(
+            "Vi fandt ikke adressen “%s” i organisationens ejendomme. Tjek stavning, husnummer, "
+            "etage og dør (fx Vejen 12, 2. tv)."
+        )
+        % typed.strip()[:100]
+    )
+    if suggestions:
+        message += " " + _("Mente du: %s?") % ", ".join(f"{s} {n}" for s, n in suggestions)
+    return DomainError({"address": [message]})
 
 
 def _parse_uuid(value, field_name: str) -> uuid.UUID:

@@ -7,7 +7,6 @@ corrections of a wrong filing made on a later day, and about rent corrected back
 1 June 2014 (docs/domain.md, the rent register)."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -16,6 +15,7 @@ from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import formatting
 from core.errors import DomainError
 from tenancy.models import ChangeRecord, Lease, Unit
 
@@ -105,15 +105,13 @@ def _display(model, name: str, value) -> str:
     if isinstance(value, bool):
         return _("Ja") if value else _("Nej")
     if isinstance(field_obj, DecimalField):
-        return _kr(value)
+        return formatting.area(value) if name.endswith("m2") else _kr(value)
     return str(value)
 
 
 def _kr(value) -> str:
-    try:
-        return f"{Decimal(str(value)):.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
+    """7.808,00 kr. (core.formatting: the same form as on the screens)."""
+    return formatting.money(value) if value not in (None, "", "-") else "-"
 
 
 def _change_lines(model, record: ChangeRecord, fields=None) -> list[str]:
@@ -176,7 +174,7 @@ def _task_notify(*, filing, lease, record, model, fields) -> UdkTask:
     ) % {
         "date": f"{timezone.localdate():%d.%m.%Y}",
         "lines": "\n".join(lines),
-        "effective": f"{filing.effective_date:%d.%m.%Y}",
+        "effective": formatting.day(filing.effective_date),
     }
     return _task(
         filing=filing,
@@ -198,7 +196,7 @@ def _task_correction(*, filing, lease, record, model) -> UdkTask:
         "Vi har ved en fejl indberettet forkerte oplysninger til Huslejeregisteret og har "
         "%(date)s rettet dem:\n%(lines)s\n\nVi beder Udbetaling Danmark rette boligstøtten, "
         "inden fejlen rammer lejeren."
-    ) % {"date": f"{timezone.localdate():%d.%m.%Y}", "lines": "\n".join(lines) or "-"}
+    ) % {"date": formatting.day(timezone.localdate()), "lines": "\n".join(lines) or "-"}
     return _task(
         filing=filing,
         lease=lease,
@@ -213,10 +211,10 @@ def _task_pre_2014(*, filing, lease, record) -> UdkTask:
     body = _(
         "Vi har rettet huslejen for lejemålet med virkning fra %(effective)s, som er før "
         "1. juni 2014. Udbetaling Danmark får derfor ikke automatisk besked fra "
-        "Huslejeregisteret.\nHusleje før: %(before)s kr.\nHusleje efter: %(after)s kr.\n\n"
-        "Vi beder jer rette boligstøtten for perioden."
+        "Huslejeregisteret.\nHusleje før: %(before)s\nHusleje efter: %(after)s\n\n"
+        "Vi beder jer rette boligstøtten for perioden fra og med %(effective)s."
     ) % {
-        "effective": f"{filing.effective_date:%d.%m.%Y}",
+        "effective": formatting.day(filing.effective_date),
         "before": _kr(record.before.get("rent", "-")),
         "after": _kr(record.after.get("rent", "-")),
     }
@@ -237,8 +235,8 @@ def _task_reinstate(*, filing, lease, record) -> UdkTask:
         "og vi har %(date)s genoptaget det i Huslejeregisteret. Vi beder Udbetaling Danmark "
         "genoptage boligstøtten, så lejeren ikke mister den."
     ) % {
-        "end": date.fromisoformat(ended).strftime("%d.%m.%Y") if ended else "-",
-        "date": f"{timezone.localdate():%d.%m.%Y}",
+        "end": formatting.day(ended) if ended else "-",
+        "date": formatting.day(timezone.localdate()),
     }
     return _task(
         filing=filing,

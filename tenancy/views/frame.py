@@ -1,17 +1,24 @@
 """The frame around every screen: the dashboard, the organisation switcher, the search."""
 
 import logging
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import charts
+
 from .. import hooks, selectors
-from ..scope import current_organisation
+from ..scope import current_organisation, scoped
 from ..search import search as search_all
 
 logger = logging.getLogger(__name__)
@@ -31,10 +38,74 @@ def _attention_items(request, organisation) -> list[dict]:
     return items
 
 
+def _dashboard_panels(request, organisation) -> list[str]:
+    """Chart panels from the apps registered on tenancy.hooks.dashboard_panels (a failing
+    one is logged and left out)."""
+    panels: list[str] = []
+    if organisation is None:
+        return panels
+    for panel in hooks.dashboard_panels:
+        try:
+            panels.append(panel(request, organisation))
+        except Exception:  # one app's bug must not take the dashboard down
+            logger.exception("dashboard_panels failed in %r", panel)
+    return panels
+
+
+def _portfolio_charts(counts: dict[str, int], started: list[tuple[date, int]]) -> dict:
+    """The dashboard's own pictures: occupancy and leases started per month."""
+    let = min(counts["active_leases"], counts["units"])
+    return {
+        "occupancy": charts.bar_chart(
+            [
+                charts.Bar(
+                    _("Udlejet (aktivt lejemål)"),
+                    let,
+                    "ok",
+                    reverse("tenancy:lease_list") + "?status=active",
+                ),
+                charts.Bar(
+                    _("Uden aktivt lejemål"),
+                    counts["units"] - let,
+                    "warn",
+                    reverse("tenancy:unit_list"),
+                ),
+            ],
+            title=_("Enheder efter udlejning"),
+        ),
+        "started": charts.column_chart(
+            [(date_format(month, "b"), n) for month, n in started],
+            title=_("Nye lejemål pr. måned, seneste 12 måneder"),
+        ),
+    }
+
+
+def _leases_started_by_month(request) -> list[tuple[date, int]]:
+    """Leases started in each of the last 12 months (months without any included)."""
+    today = timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _i in range(12):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    rows = (
+        scoped(request, selectors.lease_list)
+        .filter(start_date__gte=months[0], start_date__lte=today)
+        .annotate(month=TruncMonth("start_date"))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    found = dict(rows)
+    return [(m, found.get(m, 0)) for m in months]
+
+
 @login_required
 def dashboard(request):
     organisation = current_organisation(request)
     counts = selectors.dashboard_counts(user=request.user, organisation=organisation)
+    started = _leases_started_by_month(request) if organisation else []
     return render(
         request,
         "tenancy/dashboard.html",
@@ -42,6 +113,8 @@ def dashboard(request):
             "organisation": organisation,
             "counts": counts,
             "attention_items": _attention_items(request, organisation),
+            "charts": _portfolio_charts(counts, started),
+            "panels": _dashboard_panels(request, organisation),
         },
     )
 

@@ -1,5 +1,6 @@
 """Detail pages of the portfolio: property, entrance (stairwell), unit."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
@@ -33,11 +34,30 @@ def property_detail(request, pk):
 @login_required
 def entrance_detail(request, pk):
     entrance = get_object_or_404(scoped(request, selectors.entrance_list), pk=pk)
-    units = scoped(request, selectors.unit_list).filter(entrance=entrance).order_by("search_text")
+    units = list(
+        scoped(request, selectors.unit_list).filter(entrance=entrance).order_by("search_text")[:500]
+    )
+    # The tenants of each unit's active lease (the stairwell at a glance).
+    tenants: dict[int, list[str]] = {}
+    active = (
+        scoped(request, selectors.lease_list)
+        .filter(unit__entrance=entrance, status=LeaseStatus.ACTIVE)
+        .prefetch_related("parties")
+    )
+    for lease in active:
+        tenants.setdefault(lease.unit_id, []).extend(p.public_name for p in lease.parties.all())
+    for unit in units:
+        unit.tenant_names = ", ".join(tenants.get(unit.pk, []))
     return render(
         request,
         "tenancy/entrance_detail.html",
-        {"object": entrance, "units": units[:500], "history": history_entries(entrance)},
+        {
+            "object": entrance,
+            "units": units,
+            "history": history_entries(entrance),
+            # One CPR search per stairwell: the price is shown before the caseworker pays.
+            "cpr_price": settings.CPR_SEARCH_PRICE,
+        },
     )
 
 
@@ -57,6 +77,7 @@ def unit_detail(request, pk):
             "object": unit,
             "leases": leases,
             "has_active_lease": any(lease.status == LeaseStatus.ACTIVE for lease in leases),
+            "cpr_price": settings.CPR_SEARCH_PRICE,
             "history": history_entries(unit),
         },
     )

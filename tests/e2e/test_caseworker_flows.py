@@ -78,23 +78,26 @@ def test_end_a_lease(logged_in, strandvejen):
     assert lease.status == LeaseStatus.ENDED
 
 
-def test_refused_tenant_change_shown_in_form(logged_in, strandvejen):
+def test_terms_form_does_not_offer_tenants_or_start_date(logged_in, strandvejen):
+    """"Ret vilkår" shows the tenants and start date but does not let you change them (a
+    tenant change is end + new lease, issue 11); the terms are saved."""
     page = logged_in
     lease = strandvejen["lease"]
     page.goto(f"/lejemaal/{lease.pk}/rediger/")
-    page.get_by_label("Karen Jensen (170580-xxxx)").uncheck()
-    page.get_by_label("Find person (navn eller CPR-nummer)").press_sequentially("Peter", delay=20)
-    page.get_by_label("Peter Nielsen (020390-xxxx)").check()
+    fieldset = page.locator("#parties-fieldset")
+    expect(fieldset).to_contain_text("Karen Jensen (170580-xxxx)")
+    expect(fieldset).to_contain_text("01.01.2020")
+    expect(page.get_by_role("checkbox", name="Karen Jensen (170580-xxxx)")).to_have_count(0)
+    expect(page.get_by_label("Find person (navn eller CPR-nummer)")).to_have_count(0)
+    expect(page.get_by_label("Startdato")).to_have_count(0)
+    expect(fieldset.get_by_role("link", name="Afslut lejemålet")).to_be_visible()
     page.get_by_label("Garage/carport").check()
     page.get_by_role("button", name="Gem vilkår").click()
-    error = page.locator("#parties-error")
-    expect(error).to_contain_text(
-        "Et lejerskifte er altid: afslut det gamle lejemål og opret et nyt"
-    )
-    shot(page, "06-lease-form-tenant-change")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(lease.number)
+    shot(page, "06-lease-terms-saved")
     lease.refresh_from_db()
     assert [p.name for p in lease.parties.all()] == ["Karen Jensen"]
-    assert lease.garage_carport is False
+    assert lease.garage_carport is True
 
 
 def test_excel_download_of_a_filtered_list(logged_in, strandvejen):
@@ -181,4 +184,5 @@ def test_record_and_withdraw_filing_consent(logged_in, strandvejen):
     shot(page, "09-person-filing-consent")
     panel.get_by_role("button", name="Træk samtykket tilbage").click()
     expect(panel).to_contain_text("Intet samtykke")
-    expect(panel).to_contain_text("Tidligere samtykker")
+    expect(panel).to_contain_text("Samtykkehistorik")
+    expect(panel).to_contain_text("samtykke trukket tilbage")

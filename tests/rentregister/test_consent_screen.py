@@ -70,7 +70,8 @@ def test_person_page_offers_consent_and_records_it(
     push()
     assert _sent_tenants(hlr_simulator, lease)[0]["cpr"] is None
     page = browser.get(reverse("tenancy:person_detail", args=[person.pk])).content.decode()
-    assert "Tidligere samtykker" in page
+    assert "Samtykkehistorik" in page
+    assert "samtykke trukket tilbage" in page  # the withdrawal is in the history (issue 11)
     assert "Registrér samtykke" in page
 
 

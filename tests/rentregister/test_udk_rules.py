@@ -100,7 +100,7 @@ def test_correction_on_later_day_creates_one_task(rent_lease, push):
     )
     task = UdkTask.objects.get()
     assert task.kind == UdkTaskKind.CORRECTION
-    assert "5000.00 → 6500.00" in task.message
+    assert "5.000,00 kr. → 6.500,00 kr." in task.message  # Danish amounts (core.formatting)
 
 
 def test_correction_needs_something_to_correct(rent_lease):
@@ -116,13 +116,14 @@ def test_rent_correction_before_june_2014_creates_support_email_task(organisatio
 
     lease = make_lease(make_rent_unit(organisation), start_date=date(2010, 1, 1))
     tenancy_services.lease_change_rent(
-        lease=lease, rent=Decimal("4000"), effective_date=date(2014, 5, 1)
+        lease=lease, rent=Decimal("4000"), effective_date=date(2014, 5, 1), confirm_large_drop=True
     )
     task = UdkTask.objects.get()
     assert task.kind == UdkTaskKind.PRE_2014_RENT
     assert task.recipient == "boligsupport@atp.dk"
     assert "01.05.2014" in task.message
-    assert "4000.00" in task.message
+    assert "Husleje efter: 4.000,00 kr." in task.message
+    assert "for perioden fra og med " in task.message  # the period is named
     # On or after 1 June 2014 UDK learns it automatically.
     tenancy_services.lease_change_rent(
         lease=lease, rent=Decimal("4100"), effective_date=date(2014, 6, 1)
