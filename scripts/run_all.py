@@ -32,6 +32,9 @@ SIMULATORS = [
     ("mailsink", "simulators.mailsink"),
 ]
 
+# issue 11 (ux): the environment variable that moves each simulator (HLR, payments).
+SIMULATOR_PORTS = {"hlr-sim": "HLR_SIM_PORT", "pay-sim": "PAY_SIM_PORT"}
+
 
 def _pump(name: str, stream) -> None:
     for line in iter(stream.readline, b""):
@@ -44,7 +47,10 @@ def main() -> int:
     commands = list(PROCESSES)
     for name, module in SIMULATORS:
         if importlib.util.find_spec(module) is not None:
-            commands.insert(0, (name, [PY, "-m", module]))
+            # issue 11 (ux): a simulator's port from the environment (README, "Ports");
+            # the GCTP simulator reads GCTP_SIM_PORT itself.
+            port = os.environ.get(SIMULATOR_PORTS.get(name, ""), "")
+            commands.insert(0, (name, [PY, "-m", module, *(["--port", port] if port else [])]))
     children: list[tuple[str, subprocess.Popen]] = []
     for name, cmd in commands:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
