@@ -82,23 +82,24 @@ def _tenants(lease_part: dict) -> str:
     )
 
 
-def _filed_rent(lease: Lease):
-    return (
+def _filed_rents(organisation: Organisation) -> dict[int, Decimal | None]:
+    """Per lease in an active temporary rehousing, the rent filed meanwhile (one query)."""
+    return dict(
         Rehousing.objects.filter(
-            lease=lease, kind=RehousingKind.TEMPORARY, status=RehousingStatus.ACTIVE
-        )
-        .values_list("filed_rent", flat=True)
-        .first()
+            organisation=organisation,
+            kind=RehousingKind.TEMPORARY,
+            status=RehousingStatus.ACTIVE,
+        ).values_list("lease_id", "filed_rent")
     )
 
 
-def expected_state(lease: Lease) -> dict:
+def expected_state(lease: Lease, *, filed_rent: Decimal | None = None) -> dict:
     """What the register should hold for the lease now (our payload, without CPR)."""
     payload, _refs = build_payload(
         lease=lease,
         effective_date=timezone.localdate(),
         consented_person_ids=set(),
-        filed_rent=_filed_rent(lease),
+        filed_rent=filed_rent,
     )
     return payload
 
@@ -137,7 +138,9 @@ def _ours(organisation: Organisation) -> dict[str, Lease]:
     return {lease.number: lease for lease in leases}
 
 
-def _compare_rows(ours: dict[str, Lease], theirs: dict[str, dict]) -> tuple[list[dict], int]:
+def _compare_rows(
+    ours: dict[str, Lease], theirs: dict[str, dict], filed_rents: dict
+) -> tuple[list[dict], int]:
     rows: list[dict] = []
     for number, lease in ours.items():
         held = theirs.get(number)
@@ -147,7 +150,9 @@ def _compare_rows(ours: dict[str, Lease], theirs: dict[str, dict]) -> tuple[list
         if held.get("status") == "deleted" or not held.get("current"):
             rows.append({"lease": lease, "kind": DifferenceKind.DELETED})
             continue
-        for field, mine, their in lease_differences(expected_state(lease), held["current"]):
+        for field, mine, their in lease_differences(
+            expected_state(lease, filed_rent=filed_rents.get(lease.pk)), held["current"]
+        ):
             rows.append(
                 {
                     "lease": lease,
@@ -182,7 +187,7 @@ def register_compare(*, organisation: Organisation, client: HlrClient | None = N
             organisation=organisation, finished_at=timezone.now(), error=str(exc)[:500]
         )
     theirs = {row["lease_number"]: row for row in filed}
-    rows, compared = _compare_rows(_ours(organisation), theirs)
+    rows, compared = _compare_rows(_ours(organisation), theirs, _filed_rents(organisation))
     with transaction.atomic():
         RegisterDifference.objects.filter(
             organisation=organisation, refiled_by__isnull=True

@@ -172,3 +172,11 @@ def test_screen_excel_and_api(rent_lease, push):
     assert api.post("/api/rent-register/comparisons/run/").status_code == 201
     latest = Filing.objects.filter(lease=rent_lease).latest("pk")
     assert Decimal(latest.payload["lease"]["rent"]) == Decimal("6500.00")
+
+
+def test_rent_filed_during_rehousing_is_no_difference(rent_lease, push):
+    services.rehousing_start_temporary(
+        lease=rent_lease, start_date=date(2026, 2, 1), placement="outside_insured"
+    )
+    push()
+    assert sync.register_compare(organisation=rent_lease.organisation).differences == 0
