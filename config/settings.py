@@ -361,6 +361,22 @@ PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS",
 PAYMENT_CALLBACK_BASE_URL = env("PAYMENT_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
 # Where the provider posts webhooks, if not the browser's address (docker compose: http://web:8000).
 PAYMENT_WEBHOOK_BASE_URL = env("PAYMENT_WEBHOOK_BASE_URL", default="")
+
+
+# The hosted payment page's origin as browsers reach it: the "pay" form's redirect goes there,
+# so the CSP's form-action allows it (default: the origin of PAYMENT_PROVIDER_URL).
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+PAYMENT_CHECKOUT_ORIGIN = env("PAYMENT_CHECKOUT_ORIGIN", default=_origin(PAYMENT_PROVIDER_URL))
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+    *CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"],
+    PAYMENT_CHECKOUT_ORIGIN,
+]
 # Sessions without a webhook for this long are asked about (payments_reconcile), every
 # PAYMENT_RECONCILE_INTERVAL_SECONDS, for at most PAYMENT_RECONCILE_MAX_AGE_DAYS.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)

@@ -8,6 +8,7 @@ webhook and return URLs on pytest-django's live server so webhooks really arrive
 
 from __future__ import annotations
 
+import copy
 import json
 import signal
 import socket
@@ -227,9 +228,13 @@ def payment_settings(settings, payment_simulator):
 
 
 @pytest.fixture
-def live_payment_settings(payment_settings, live_server):
+def live_payment_settings(payment_settings, payment_simulator, live_server):
     """As payment_settings, with webhooks and the return page on the live server."""
     payment_settings.PAYMENT_CALLBACK_BASE_URL = live_server.url
+    # The "pay" form redirects to the simulator's page: the CSP must allow that origin.
+    policy = copy.deepcopy(payment_settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", payment_simulator.base_url]
+    payment_settings.CONTENT_SECURITY_POLICY = policy
     return payment_settings
 
 
