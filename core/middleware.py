@@ -41,7 +41,9 @@ class SecurityMiddleware:
        pages: the browser is sent to the code (or enrolment) page, the API answers 403;
     3. a logged-in user who is neither a member of an organisation nor a superuser (an
        applicant's self-service account) gets 403 on the staff screens and API;
-    4. every 403 is written to the security log.
+    4. the admin's posted changelist search becomes a URL without a CPR number
+       (core.security_admin.admin_search_redirect);
+    5. every 403 is written to the security log.
     """
 
     def __init__(self, get_response):
@@ -49,6 +51,7 @@ class SecurityMiddleware:
 
     def __call__(self, request):
         from . import auth_policy  # the auth machinery is ready only after app loading
+        from .security_admin import admin_search_redirect
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -56,6 +59,7 @@ class SecurityMiddleware:
                 auth_policy.idle_timeout(request)
                 or auth_policy.two_factor_gate(request)
                 or auth_policy.member_gate(request)
+                or admin_search_redirect(request)
             )
             if response is not None:
                 return response

@@ -168,7 +168,9 @@ def test_person_change_updates_through_service(admin_client, world):
 def test_person_search_by_full_cpr_uses_hash(admin_client, world):
     make_person(world["unit"].organisation, name="Anden Person")
     for term in (CPR, "1705804821"):
-        response = admin_client.get(_url(Person, "changelist"), {"q": term})
+        # issue 17: the number is never kept in the URL; it is redirected to its keyed hash
+        response = admin_client.get(_url(Person, "changelist"), {"q": term}, follow=True)
+        assert "1705804821" not in response.redirect_chain[-1][0]
         assert list(response.context["cl"].result_list) == [world["person"]]
     response = admin_client.get(_url(Person, "changelist"), {"q": "Anden"})
     assert [p.name for p in response.context["cl"].result_list] == ["Anden Person"]
