@@ -8,6 +8,9 @@ verification uses a signed, time-limited token (django.core.signing)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -62,8 +65,14 @@ class ApplicantPasswordResetForm(PasswordResetForm):
         )
 
 
+def _email_digest(email: str) -> str:
+    """The address in the token only as a digest: no personal data in URLs or logs; a
+    changed address makes old links invalid."""
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:20]
+
+
 def verify_token(user) -> str:
-    return signing.TimestampSigner(salt=VERIFY_SALT).sign(f"{user.pk}:{user.email}")
+    return signing.TimestampSigner(salt=VERIFY_SALT).sign(f"{user.pk}.{_email_digest(user.email)}")
 
 
 def verify_user(token: str):
@@ -72,6 +81,8 @@ def verify_user(token: str):
         value = signing.TimestampSigner(salt=VERIFY_SALT).unsign(token, max_age=VERIFY_MAX_AGE)
     except signing.BadSignature:
         return None
-    pk, _sep, email = value.partition(":")
-    user = get_user_model().objects.filter(pk=pk, email=email).first() if pk.isdigit() else None
+    pk, _sep, digest = value.partition(".")
+    user = get_user_model().objects.filter(pk=pk).first() if pk.isdigit() else None
+    if user is None or not hmac.compare_digest(_email_digest(user.email), digest):
+        return None
     return user
