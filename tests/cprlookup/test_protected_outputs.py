@@ -113,3 +113,22 @@ def test_moves_api_and_excel_withhold_address(api, organisation, unit, hidden):
 def test_rent_register_gets_the_real_name(hidden):
     # The register is a public authority paying housing benefit: it needs the identity.
     assert tenant_identity(hidden)["name"] == "Hemmelig Hansen"
+
+
+def test_staff_moves_page_shows_name_with_marker(caseworker, organisation, unit, hidden):
+    from django.test import Client
+
+    OccupancyEvent.objects.create(
+        organisation=organisation,
+        unit=unit,
+        person=hidden,
+        cpr_hash="h",
+        cpr_masked="170580-xxxx",
+        kind=EventKind.MOVED_IN,
+        lookup=_lookup(organisation, unit),
+    )
+    client = Client()
+    client.force_login(caseworker)
+    page = client.get("/cpr/flytninger/").content.decode()
+    assert "Hemmelig Hansen" in page  # authorised staff see the name ...
+    assert "Beskyttet</span>" in page  # ... with the protection marker
