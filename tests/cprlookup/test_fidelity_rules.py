@@ -220,3 +220,30 @@ def test_status_is_stale_after_the_set_age(unit, settings):
     assert occupancy.is_stale
     occupancy.looked_up_at = timezone.now()
     assert not occupancy.is_stale
+
+
+def test_api_evidence_eligibility_and_owner_use(unit):
+    from rest_framework.test import APIClient
+
+    org = unit.organisation
+    admin = MembershipFactory(organisation=org, role="org_admin").user
+    api = APIClient()
+    api.force_authenticate(admin)
+    created = api.post(
+        "/api/cpr/dwellings-evidence/", {"dwellings": 40, "document": "Attest"}, format="json"
+    )
+    assert created.status_code == 201
+    assert (
+        api.post(
+            "/api/cpr/dwellings-evidence/", {"dwellings": 4, "document": ""}, format="json"
+        ).status_code
+        == 400
+    )
+    (row,) = api.get("/api/cpr/dwellings-evidence/eligibility/").json()
+    assert row["problem"] is None
+    _occupancy(unit, status=OccupancyStatus.LET, registered=1)
+    use = api.post("/api/cpr/owner-use/", {"unit": unit.pk, "note": "Kontor"}, format="json")
+    assert use.status_code == 201
+    assert UnitOccupancy.objects.get(unit=unit).status == OccupancyStatus.OWNER
+    assert api.delete(f"/api/cpr/owner-use/{use.json()['id']}/").status_code == 204
+    assert UnitOccupancy.objects.get(unit=unit).status == OccupancyStatus.LET
