@@ -133,7 +133,8 @@ class Command(BaseCommand):
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{o['port']}",
             "--workers", str(o["workers"]), "--threads", str(o["threads"]),
-            "--access-logfile", "/dev/null", "--log-level", "warning",
+            "--access-logfile", "/dev/null", "--log-level", "warning", "--timeout", "120",
+            "--keep-alive", "75",  # longer than a user's pause: no reset on a reused connection
         ]  # fmt: skip
         log = (work / "gunicorn.log").open("w")
         return subprocess.Popen(  # noqa: S603 - our own interpreter and app
@@ -160,6 +161,7 @@ class Command(BaseCommand):
             "-u", str(o["users"]), "-r", str(max(1, o["users"] // 5)),
             "-t", f"{o['duration']}s", "--host", f"http://127.0.0.1:{o['port']}",
             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+            "--reset-stats",  # the logins while the users start are not timed
         ]  # fmt: skip
         env = {**os.environ, "LOAD_FIXTURE": str(fixture)}
         subprocess.run(command, env=env, check=False, timeout=o["duration"] + 120)  # noqa: S603
