@@ -256,3 +256,52 @@ def test_simulator_api_contract(payment_simulator):
     status, paid = payment_simulator.api("GET", f"/v1/sessions/{first['id']}")
     assert paid["status"] == "paid"
     assert paid["payment"]["amount"] == 15000
+
+
+def test_simulator_keeps_sessions_and_undelivered_webhooks_across_a_restart(tmp_path):
+    """SIGTERM writes the snapshot; on start, a webhook not yet acknowledged is sent."""
+    import http.server
+    import threading
+
+    from .fixtures_payments import PaymentSimulator
+
+    received: list[str] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(self.headers["Webhook-Id"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    sim = PaymentSimulator(tmp_path)
+    data_file = tmp_path / "state.json"
+    sim.proc.cmd[sim.proc.cmd.index("--data") + 1] = str(data_file)
+    sim.start()
+    try:
+        sim.configure(webhooks_paused=True)
+        body = {
+            "amount": 20000,
+            "reference": "WL-9",
+            "return_url": "http://127.0.0.1:1/r",
+            "webhook_url": f"http://127.0.0.1:{receiver.server_address[1]}/hook",
+        }
+        session = sim.api("POST", "/v1/sessions", body)[1]
+        assert sim.pay(session["id"])["outcome"] == "paid"
+        sim.stop()
+        assert data_file.exists()
+        sim.start()  # knobs are back to their defaults: deliveries run
+        wait_until(lambda: len(received) == 1, timeout=10)
+        assert sim.api("GET", f"/v1/sessions/{session['id']}")[1]["status"] == "paid"
+        (event,) = sim.events()
+        assert received == [event["id"]]
+        assert event["state"] == "delivered"
+    finally:
+        sim.stop()
+        receiver.shutdown()
