@@ -305,3 +305,24 @@ def test_simulator_keeps_sessions_and_undelivered_webhooks_across_a_restart(tmp_
     finally:
         sim.stop()
         receiver.shutdown()
+
+
+def test_reconcile_checks_the_last_hour_first(cooperation, payment_settings, payment_simulator):
+    """Many abandoned sessions never starve a fresh payment whose webhook was lost."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old_invoice, new_invoice = make_invoices(cooperation, 2)
+    payment_settings.PAYMENT_CALLBACK_BASE_URL = "http://127.0.0.1:9"  # webhooks go nowhere
+    payment_simulator.configure(webhook_retry_base_ms=60000)
+    abandoned = payment_services.payment_session_start(invoice=old_invoice)
+    fresh = payment_services.payment_session_start(invoice=new_invoice)
+    now = timezone.now()
+    PaymentSession.objects.filter(pk=abandoned.pk).update(created_at=now - timedelta(hours=5))
+    PaymentSession.objects.filter(pk=fresh.pk).update(created_at=now - timedelta(minutes=10))
+    payment_simulator.pay(fresh.provider_session_id)
+    result = payment_services.payments_reconcile(limit=1)
+    assert (result.checked, result.applied) == (1, 1)
+    assert Invoice.objects.get(pk=new_invoice.pk).status == "paid"
+    assert Invoice.objects.get(pk=old_invoice.pk).status == "open"

@@ -313,7 +313,7 @@ def webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> str:
 
 def payments_reconcile(*, limit: int = 1000) -> ReconcileStats:
     """Periodic: ask the provider about sessions without a final answer (their webhook never
-    came), oldest first; apply what it says. Sessions older than
+    came), at most `limit` per run (the last hour's first); apply what it says. Sessions older than
     PAYMENT_RECONCILE_MAX_AGE_DAYS that are still open are given up (expired)."""
     now = timezone.now()
     stats = ReconcileStats()
@@ -323,10 +323,17 @@ def payments_reconcile(*, limit: int = 1000) -> ReconcileStats:
     stats.expired = PaymentSession.objects.filter(
         status__in=open_statuses, created_at__lt=oldest
     ).update(status=PaymentSession.Status.EXPIRED)
-    due = list(
-        PaymentSession.objects.filter(
-            status__in=open_statuses, created_at__lt=cutoff, created_at__gte=oldest
-        ).order_by("created_at", "pk")[:limit]
+    candidates = PaymentSession.objects.filter(
+        status__in=open_statuses, created_at__lt=cutoff, created_at__gte=oldest
+    )
+    # The last hour first, newest first (an applicant who just paid is waiting); then the
+    # rest oldest first, so many abandoned sessions never starve a fresh payment.
+    recent_from = now - timedelta(hours=1)
+    due = list(candidates.filter(created_at__gte=recent_from).order_by("-created_at")[:limit])
+    due += list(
+        candidates.filter(created_at__lt=recent_from).order_by("created_at", "pk")[
+            : max(limit - len(due), 0)
+        ]
     )
     client = _client()
     for session in due:
