@@ -440,6 +440,9 @@ RENT_SWEEP_INTERVAL_SECONDS = env.float("RENT_SWEEP_INTERVAL_SECONDS", default=6
 RENT_COMPARE_HOUR = env.int("RENT_COMPARE_HOUR", default=4)
 # Warn on the dashboard this many days before a housing-benefit payout cut-off.
 RENT_DEADLINE_WARN_DAYS = env.int("RENT_DEADLINE_WARN_DAYS", default=5)
+# issue 12 (domain): a rent drop of more than this many per cent must be confirmed by the
+# caseworker (a mistaken cut stops housing benefit).
+RENT_DROP_CONFIRM_PERCENT = env.float("RENT_DROP_CONFIRM_PERCENT", default=30.0)
 # UDK's housing support, for rent corrections dated before 1 June 2014.
 UDK_SUPPORT_EMAIL = env.str("UDK_SUPPORT_EMAIL", default="boligsupport@atp.dk")
 
@@ -476,9 +479,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rentregister.compare_register",
         "schedule": crontab(hour=RENT_COMPARE_HOUR, minute=40),
     },
+    # issue 12 (domain): lease statuses and waiting rent periods follow the calendar.
+    "tenancy-apply-lease-dates": {
+        "task": "tenancy.leases_apply_dates",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "tenancy-purge-old-exports": {
         "task": "tenancy.export_jobs_purge",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # issue 13 (waitlist): renewal invoices, reminders with a deadline, deletions.
+    "waitlist-nightly": {
+        "task": "waitlist.nightly_run",
+        "schedule": crontab(hour=1, minute=15),
     },
     # Payment sessions whose webhook never came (issue 13, payments).
     "waitlist-payments-reconcile": {

@@ -14,7 +14,10 @@ def lease_changed(change: LeaseChange) -> None:
     from .services import filing_record_lease_change
 
     filing_record_lease_change(
-        record=change.record, lease=change.lease, correction=change.correction
+        record=change.record,
+        lease=change.lease,
+        correction=change.correction,
+        reason=change.reason,
     )
 
 

@@ -156,6 +156,12 @@ def build_payload(
     cpr_refs = [p.pk if p.pk in consented_person_ids and p.cpr_encrypted else None for p in parties]
     tenants = [tenant_identity(p) for p in parties]
     terms = {name: _filed_term(lease, name) for name in FILED_TERMS}  # (tenancy.terms)
+    # Rent by period: the amounts in force on the date this filing takes effect (a rent
+    # change from a date, a correction of a past period), not necessarily today's.
+    period = lease.period_at(effective_date)
+    rent = lease.rent if period is None else period.rent
+    if period is not None:
+        terms["special_payments"] = _money(period.special_payments)
     payload = {
         "organisation_cvr": lease.organisation.cvr,
         "department_number": department.number if department else "",
@@ -171,7 +177,7 @@ def build_payload(
             "tenants": tenants,
             "start_date": lease.start_date.isoformat(),
             "end_date": lease.end_date.isoformat() if lease.end_date else None,
-            "rent": _money(lease.rent if filed_rent is None else filed_rent),
+            "rent": _money(rent if filed_rent is None else filed_rent),
             **terms,
         },
         "effective_date": effective_date.isoformat(),

@@ -31,8 +31,18 @@ class HolderType(models.TextChoices):
 
 
 class LeaseStatus(models.TextChoices):
+    """Follows the dates (tenancy.services.lease_status_on): upcoming before the start date,
+    active from the start date through the end date (an ended-as-of-a-future-date lease is
+    "Aktiv til 31.03.2027"), ended after the end date. Stored for lists and filters; the
+    services set it on every change and a daily task moves it on as dates pass."""
+
+    UPCOMING = "upcoming", _("Kommende")
     ACTIVE = "active", _("Aktiv")
     ENDED = "ended", _("Ophørt")
+
+
+# Leases that are not over: filed again when their unit or tenants change.
+LIVE_LEASE_STATUSES = (LeaseStatus.UPCOMING, LeaseStatus.ACTIVE)
 
 
 class UtilityPayment(models.TextChoices):

@@ -28,7 +28,8 @@ class PartiesField(forms.ModelMultipleChoiceField):
         # A posted id that is not a whole number within the id column's range is refused
         # here: the database would overflow on it (a 500), not just find nothing.
         for pk in value or ():
-            if not str(pk).isdigit() or int(pk) > MAX_ID:
+            text = str(pk)
+            if not text.isdigit() or len(text) > len(str(MAX_ID)) or int(text) > MAX_ID:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
@@ -136,9 +137,92 @@ class LeaseEndForm(forms.Form):
     reason = forms.CharField(label=_("Årsag"), max_length=200, required=False)
 
 
+CONFIRM_DROP_HELP = _(
+    "Kræves når huslejen falder meget: en fejlagtig nedsættelse stopper lejerens boligstøtte."
+)
+
+
 class LeaseRentForm(forms.Form):
     rent = forms.DecimalField(label=_("Ny husleje pr. måned (kr.)"), **MONEY)
-    effective_date = forms.DateField(label=_("Gælder fra"), widget=DATE_WIDGET)
+    effective_date = forms.DateField(
+        label=_("Gælder fra"),
+        widget=DATE_WIDGET,
+        help_text=_(
+            "En dato frem i tiden venter: den nuværende husleje gælder indtil da. Skal en "
+            "husleje tilbage i tiden rettes, så brug 'Ret fejlindberetning'."
+        ),
+    )
+    special_payments = forms.DecimalField(
+        label=_("Særlige ydelser pr. måned (kr.)"),
+        required=False,
+        help_text=_("Lad feltet stå tomt for at beholde beløbet."),
+        **MONEY,
+    )
+    confirm_large_drop = forms.BooleanField(
+        label=_("Jeg bekræfter den store nedsættelse af huslejen"),
+        required=False,
+        help_text=CONFIRM_DROP_HELP,
+    )
+
+
+class LeaseCorrectForm(LeaseTermsMixin):
+    """Correct wrong data filed earlier: the terms as they should have been and/or the
+    rent from a date, with the reason (tenancy.services.lease_correct)."""
+
+    reason = forms.CharField(
+        label=_("Hvad rettes, og hvorfor?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Fx: huslejen blev indberettet med en tastefejl. Gemmes i historikken."),
+    )
+    rent = forms.DecimalField(
+        label=_("Rigtig husleje pr. måned (kr.)"),
+        required=False,
+        help_text=_("Kun hvis huslejen skal rettes. Lad feltet stå tomt ellers."),
+        **MONEY,
+    )
+    rent_effective_date = forms.DateField(
+        label=_("Huslejen gælder fra"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Rettelsen erstatter kun perioden fra denne dato; senere huslejer bevares."),
+    )
+    confirm_large_drop = forms.BooleanField(
+        label=_("Jeg bekræfter den store nedsættelse af huslejen"),
+        required=False,
+        help_text=CONFIRM_DROP_HELP,
+    )
+
+    field_order = ["reason", "rent", "rent_effective_date", "confirm_large_drop"]
+
+
+class PersonEditForm(forms.Form):
+    """Change a person (tenancy.services.person_update). A new CPR number for a lease
+    party is a correction with a reason, never a way to put another person on the lease."""
+
+    name = forms.CharField(label=_("Navn"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Telefon"), max_length=20, required=False)
+    protected = forms.BooleanField(label=_("Navne- og adressebeskyttelse"), required=False)
+    cpr = forms.CharField(
+        label=_("Nyt CPR-nummer"),
+        max_length=11,
+        required=False,
+        help_text=_("DDMMÅÅ-SSSS. Lad feltet stå tomt for at beholde det nuværende."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse for rettelse af CPR-nummer"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Kræves for en lejer: rettelsen indberettes igen til Huslejeregisteret som en "
+            "rettelse. En ny lejer er altid et lejerskifte (afslut og opret lejemål)."
+        ),
+    )
+
+    def clean_cpr(self):
+        return normalise_cpr(self.cleaned_data["cpr"])
 
 
 class CprRevealForm(forms.Form):

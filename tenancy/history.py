@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import formatting
 from core.middleware import current_request_id
 
 from .models import ChangeRecord, Lease, Person
@@ -57,6 +58,8 @@ def record_change(
     before: dict | None,
     after: dict | None,
     people: Iterable[Person] = (),
+    correction: bool = False,
+    reason: str = "",
 ) -> ChangeRecord:
     # Every tenancy record carries its organisation (the model base class does not say so).
     record = ChangeRecord.objects.create(
@@ -69,6 +72,8 @@ def record_change(
         request_id=current_request_id.get(),
         before=before or {},
         after=after or {},
+        correction=correction,
+        reason=reason[:300],
     )
     people = list(people)
     if isinstance(instance, Person):
@@ -123,6 +128,8 @@ def display_value(field, value):
     choices = dict(getattr(field, "choices", None) or ())
     if value in choices:
         return choices[value]
+    if isinstance(field, models.DecimalField):  # issue 11: 7.808,00 kr. / 72,5 m²
+        return formatting.area(value) if field.name.endswith("m2") else formatting.money(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
     return value
@@ -187,7 +194,13 @@ class HistoryEntry:
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.record.action, self.record.action))
+        label = str(ACTION_LABELS.get(self.record.action, self.record.action))
+        if self.record.correction:  # a correction of wrong data, with the reason
+            label = _("%(label)s (rettelse: %(reason)s)") % {
+                "label": label,
+                "reason": self.record.reason or "-",
+            }
+        return label
 
     @property
     def actor_name(self) -> str:

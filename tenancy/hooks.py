@@ -30,11 +30,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LeaseChange:
-    """A lease was created or changed; `record` is its change record (before/after)."""
+    """A lease was created or changed; `record` is its change record (before/after).
+    When a lease party's name or CPR number changed, the lease is filed again and
+    `record` is the person's change record."""
 
     record: "ChangeRecord"
     lease: "Lease"
     correction: bool = False
+    # The caseworker's reason for a correction (also on the change record).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class UnitChange:
     record: "ChangeRecord"
     unit: "Unit"
     correction: bool = False
+    reason: str = ""
 
 
 class AttentionItem(TypedDict):

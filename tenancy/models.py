@@ -488,13 +488,13 @@ class Lease(models.Model):
                 name="lease_end_after_start",
                 violation_error_message=_("Slutdatoen kan ikke ligge før startdatoen."),
             ),
+            # The status follows the dates (tenancy.services.lease_status_on): an ended
+            # lease has an end date; an active or upcoming one may have a future end date.
             models.CheckConstraint(
-                condition=(Q(status="active") & Q(end_date__isnull=True))
+                condition=Q(status__in=["active", "upcoming"])
                 | (Q(status="ended") & Q(end_date__isnull=False)),
-                name="lease_status_matches_end",
-                violation_error_message=_(
-                    "Et ophørt lejemål skal have en slutdato, og et aktivt lejemål må ikke have en."
-                ),
+                name="lease_status_matches_end_date",
+                violation_error_message=_("Et ophørt lejemål skal have en slutdato."),
             ),
             models.CheckConstraint(
                 condition=Q(rent__gte=0),
@@ -511,6 +511,19 @@ class Lease(models.Model):
     @property
     def total_monthly(self):
         return self.rent + self.special_payments + self.heating_aconto + self.water_aconto
+
+    @property
+    def status_label(self) -> str:
+        """The status as the pages show it: "Aktiv til 31.03.2027" when an end is set."""
+        if self.status == LeaseStatus.ACTIVE and self.end_date:
+            return str(_("Aktiv til %s")) % f"{self.end_date:%d.%m.%Y}"
+        if self.status == LeaseStatus.UPCOMING:
+            return str(_("Kommende fra %s")) % f"{self.start_date:%d.%m.%Y}"
+        return str(self.get_status_display())
+
+    def period_at(self, day):
+        """The rent period in force on `day` (None for a lease without periods)."""
+        return self.rent_periods.filter(valid_from__lte=day).order_by("-valid_from").first()
 
 
 class ChangeRecord(models.Model):
@@ -537,6 +550,9 @@ class ChangeRecord(models.Model):
     before = models.JSONField(_("før"), default=dict, blank=True)
     after = models.JSONField(_("efter"), default=dict, blank=True)
     people = models.ManyToManyField(Person, related_name="+", blank=True)
+    # The change corrects wrong data (an earlier filing) rather than being a new fact.
+    correction = models.BooleanField(_("rettelse af fejl"), default=False)
+    reason = models.CharField(_("begrundelse"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("ændring")
@@ -603,3 +619,22 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+# Models kept in their own modules (this one is long enough).
+from .periods import LeaseRentPeriod  # noqa: E402
+
+__all__ = [
+    "Building",
+    "ChangeRecord",
+    "Department",
+    "Entrance",
+    "ExportJob",
+    "Lease",
+    "LeaseRentPeriod",
+    "Membership",
+    "Organisation",
+    "Person",
+    "Property",
+    "Unit",
+]

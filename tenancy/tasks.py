@@ -17,3 +17,11 @@ def export_job_run_task(job_id: int) -> None:
 def export_jobs_purge_task() -> None:
     """Delete export files and jobs older than a week."""
     exports.export_jobs_purge()
+
+
+@shared_task(name="tenancy.leases_apply_dates")
+def leases_apply_dates_task() -> None:
+    """Move lease statuses and waiting rent periods on to today (idempotent)."""
+    from .services import leases_apply_dates
+
+    leases_apply_dates()

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .views.person_edit import person_edit
 
 app_name = "tenancy"
 urlpatterns = [
@@ -25,4 +26,7 @@ urlpatterns = [
     path("lejemaal/<int:pk>/afslut/", views.lease_end, name="lease_end"),
     path("lejemaal/<int:pk>/genoptag/", views.lease_reinstate, name="lease_reinstate"),
     path("lejemaal/<int:pk>/husleje/", views.lease_change_rent, name="lease_change_rent"),
+    # issue 12 (domain): corrections as an action; a person's details (CPR as a correction)
+    path("lejemaal/<int:pk>/ret-fejl/", views.lease_correct, name="lease_correct"),
+    path("personer/<int:pk>/ret/", person_edit, name="person_edit"),
 ]

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from tenancy.choices import LeaseStatus
-from tenancy.models import ChangeRecord, Lease, Unit
+from tenancy.choices import LIVE_LEASE_STATUSES
+from tenancy.models import ChangeRecord, Lease, Person, Unit
 
 from ..models import (
     Filing,
@@ -29,7 +29,13 @@ from ..models import (
 )
 from ..payload import build_payload, validate_payload
 from .enqueue import schedule_push
-from .udk import UNIT_FIELDS_NOT_AUTOMATIC, _udk_rules_for_lease, _udk_rules_for_unit
+from .udk import (
+    UNIT_FIELDS_NOT_AUTOMATIC,
+    _corrected_later,
+    _task_correction,
+    _udk_rules_for_lease,
+    _udk_rules_for_unit,
+)
 
 # Unit fields that appear in the filing payload (a change re-files the unit's leases).
 UNIT_FIELDS_FILED = ("bbr_unit_id", "area_m2", "rooms", "floor", "door")
@@ -168,12 +174,17 @@ def _previous_filing(lease: Lease) -> Filing | None:
 
 
 def filing_record_lease_change(
-    *, record: ChangeRecord, lease: Lease, correction: bool = False
+    *, record: ChangeRecord, lease: Lease, correction: bool = False, reason: str = ""
 ) -> Filing:
     """A lease changed (create, update, end, reinstate, rent change): write the filing and
     the UDK tasks the change needs, in the caller's transaction. `correction`: the change
-    corrects an earlier wrong filing."""
+    corrects an earlier wrong filing (`reason` is on the change record). A rent change
+    files the amounts of the period it changes, from its date (payload.build_payload)."""
     previous = _previous_filing(lease)
+    if record.content_type.model_class() is Person:
+        return _refile_for_person(
+            record=record, lease=lease, previous=previous, correction=correction
+        )
     filing = _write_filing(
         lease=lease,
         kind=LEASE_KINDS.get(record.action, FilingKind.UPDATE),
@@ -189,6 +200,25 @@ def filing_record_lease_change(
     return filing
 
 
+def _refile_for_person(
+    *, record: ChangeRecord, lease: Lease, previous: Filing | None, correction: bool
+) -> Filing:
+    """A party's name or identity (CPR number, birth date) changed: file the lease again
+    from today. A correction of the identity made on a later day than the lease's last
+    filing reached the register gives the "tell UDK about the correction" task."""
+    filing = _write_filing(
+        lease=_lease_for_filing(lease),
+        kind=FilingKind.UPDATE,
+        effective_date=timezone.localdate(),
+        record=record,
+        actor=record.actor,
+        correction=correction,
+    )
+    if correction and _corrected_later(previous):
+        _task_correction(filing=filing, lease=lease, record=record, model=Person)
+    return filing
+
+
 def filing_record_unit_change(
     *, record: ChangeRecord, unit: Unit, correction: bool = False
 ) -> list[Filing]:
@@ -198,7 +228,7 @@ def filing_record_unit_change(
     if not changed & set(UNIT_FIELDS_FILED + UNIT_FIELDS_NOT_AUTOMATIC):
         return []
     filings = []
-    leases = Lease.objects.filter(unit=unit, status=LeaseStatus.ACTIVE).select_related(
+    leases = Lease.objects.filter(unit=unit, status__in=LIVE_LEASE_STATUSES).select_related(
         *LEASE_RELATED
     )
     for lease in leases:

@@ -4,6 +4,7 @@ change list ends leases with an action (a tenant change is end + new lease)."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +71,7 @@ class LeaseAdmin(ServiceAdmin):
     list_display = [
         "number",
         "unit",
-        "status",
+        "status_text",
         "start_date",
         "end_date",
         "rent",
@@ -97,9 +98,33 @@ class LeaseAdmin(ServiceAdmin):
             "end_date",
             "end_reason",
             "rent",
+            "rent_periods_table",
             "created_at",
             "change_history",
         ]
+
+    @admin.display(description=_("husleje pr. periode"))
+    def rent_periods_table(self, obj):
+        """Rent by period, read-only here: changed with 'Ændr husleje' or a correction on
+        the lease page (the services keep the lease's current rent in step)."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{p.valid_from:%d.%m.%Y}",
+                    p.rent,
+                    p.special_payments,
+                    gettext("Rettelse: %s") % p.reason if p.correction else "",
+                )
+                for p in obj.rent_periods.order_by("-valid_from")
+            ),
+        )
+        return format_html("<table>{}</table>", rows) if rows else "-"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_text(self, obj):
+        return obj.status_label  # "Aktiv til 31.03.2027", "Kommende fra …"
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_search(search_term))

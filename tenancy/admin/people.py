@@ -38,6 +38,15 @@ class PersonAddForm(PersonFormMixin, ServiceForm):
 
 class PersonChangeForm(PersonFormMixin, ServiceForm):
     remove_cpr = forms.BooleanField(label=_("Fjern CPR-nummeret"), required=False)
+    reason = forms.CharField(
+        label=_("Begrundelse for rettelse af CPR-nummer"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Kræves når personen er lejer: rettelsen indberettes igen som en rettelse. En "
+            "anden person sættes aldrig på et lejemål her (lejerskifte = afslut + nyt lejemål)."
+        ),
+    )
 
     class Meta:
         model = Person
@@ -58,7 +67,13 @@ class PersonChangeForm(PersonFormMixin, ServiceForm):
         person = self.fresh_instance()
         if not fields and cpr is None:
             return person
-        return services.person_update(person=person, actor=self.actor, cpr=cpr, **fields)
+        return services.person_update(
+            person=person,
+            actor=self.actor,
+            cpr=cpr,
+            reason=self.cleaned_data.get("reason", ""),
+            **fields,
+        )
 
 
 @admin.register(Person)

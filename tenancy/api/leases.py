@@ -29,6 +29,12 @@ class LeaseSerializer(ProtectedLeaseOutput, serializers.ModelSerializer):
     parties = PartySerializer(many=True, read_only=True)
     unit_address = serializers.CharField(source="unit.address", read_only=True)
     total_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    status_label = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Status som tekst efter datoerne: Kommende fra …, Aktiv, Aktiv til …, Ophørt."
+        ),
+    )
 
     class Meta:
         model = Lease
@@ -44,6 +50,7 @@ class LeaseSerializer(ProtectedLeaseOutput, serializers.ModelSerializer):
             "end_date",
             "end_reason",
             "status",
+            "status_label",
             "rent",
             "special_payments",
             "heating_aconto",
@@ -115,9 +122,38 @@ class LeaseEndSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
+CONFIRM_DROP_HELP = gettext_lazy(
+    "Sæt til true for at bekræfte en nedsættelse af huslejen på mere end "
+    "RENT_DROP_CONFIRM_PERCENT (standard 30 %); ellers afvises den med 400."
+)
+
+
 class LeaseChangeRentSerializer(StrictInputSerializer):
     rent = _money(help_text=gettext_lazy("Ny husleje pr. måned i kr."))
-    effective_date = serializers.DateField()
+    effective_date = serializers.DateField(
+        help_text=gettext_lazy(
+            "Gælder fra. En dato frem i tiden venter (den nuværende husleje gælder indtil da); "
+            "en dato før den seneste periode er en rettelse: brug /correct/."
+        )
+    )
+    special_payments = _money(required=False, allow_null=True, default=None)
+    confirm_large_drop = serializers.BooleanField(
+        required=False, default=False, help_text=CONFIRM_DROP_HELP
+    )
+
+
+class LeaseCorrectSerializer(LeaseTermsSerializer):
+    """Correct wrong data filed earlier: terms as they should have been and/or the rent of
+    the period from `rent_effective_date`, with the reason (kept in the history)."""
+
+    reason = serializers.CharField(
+        max_length=300, help_text=gettext_lazy("Hvad rettes, og hvorfor (påkrævet).")
+    )
+    rent = _money(required=False, allow_null=True, default=None)
+    rent_effective_date = serializers.DateField(required=False, allow_null=True, default=None)
+    confirm_large_drop = serializers.BooleanField(
+        required=False, default=False, help_text=CONFIRM_DROP_HELP
+    )
 
 
 class EmptySerializer(StrictInputSerializer):
@@ -191,4 +227,23 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         lease = self.get_object()
         data = validated(LeaseChangeRentSerializer, request)
         lease = services.lease_change_rent(lease=lease, actor=request.user, **data)
+        return self._reply(lease)
+
+    @extend_schema(
+        summary="Ret en fejlindberetning (rettelse med begrundelse)",
+        description=(
+            "Retter vilkår og/eller huslejen for perioden fra `rent_effective_date` som en "
+            "rettelse af en tidligere indberetning. Samme dag som den forkerte indberetning: "
+            "intet mere; en senere dag: en opgave om at give Udbetaling Danmark besked; en "
+            "husleje rettet til før 1. juni 2014: en opgave om at skrive til boligstøttesupport. "
+            "Lejer og startdato kan ikke rettes (lejerskifte = afslut + nyt lejemål)."
+        ),
+        request=LeaseCorrectSerializer,
+        responses={200: LeaseSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        lease = self.get_object()
+        data = validated(LeaseCorrectSerializer, request)
+        lease = services.lease_correct(lease=lease, actor=request.user, **data)
         return self._reply(lease)

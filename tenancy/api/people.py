@@ -62,6 +62,16 @@ class PersonUpdateSerializer(StrictInputSerializer):
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=20, allow_blank=True, required=False)
     protected = serializers.BooleanField(required=False)
+    reason = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        help_text=gettext_lazy(
+            "Begrundelse; påkrævet når CPR-nummer eller fødselsdato rettes på en lejer "
+            "(indberettes igen som en rettelse). Et CPR-nummer, der tilhører en anden person, "
+            "og nyt navn og CPR-nummer på én gang afvises: et lejerskifte er afslut + nyt lejemål."
+        ),
+    )
 
 
 class PersonCreateSerializer(PersonUpdateSerializer):
@@ -169,6 +179,7 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):
         data = validated(PersonCreateSerializer, request)
+        data.pop("reason", None)
         person = services.person_create(actor=request.user, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ call these; none re-implements a rule. Each validates, writes atomically, record
 One module per topic (people, portfolio, leases); callers use `tenancy.services.<name>`.
 """
 
+from .corrections import lease_correct
 from .leases import (
     FAR_FUTURE,
     LEASE_TERMS,
@@ -29,6 +30,7 @@ from .portfolio import (
     unit_create,
     unit_update,
 )
+from .rent import drop_percent, lease_status_on, leases_apply_dates
 
 __all__ = [
     "BUILDING_EDITABLE",
@@ -40,13 +42,17 @@ __all__ = [
     "UNIT_EDITABLE",
     "building_create",
     "building_update",
+    "drop_percent",
     "entrance_create",
     "entrance_update",
     "lease_change_rent",
+    "lease_correct",
     "lease_create",
     "lease_end",
     "lease_reinstate",
+    "lease_status_on",
     "lease_update",
+    "leases_apply_dates",
     "person_cpr_reveal",
     "person_create",
     "person_update",

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -18,6 +19,22 @@ from ..history import record_change, snapshot
 from ..models import Lease, Person, Unit
 from ..terms import LEASE_TERMS
 from .common import full_clean
+from .rent import (
+    correction_reason,
+    first_period_create,
+    lease_change_rent,
+    lease_status_on,
+    special_payments_apply,
+)
+
+__all__ = [
+    "FAR_FUTURE",
+    "lease_change_rent",
+    "lease_create",
+    "lease_end",
+    "lease_reinstate",
+    "lease_update",
+]
 
 FAR_FUTURE = date(9999, 12, 31)
 
@@ -95,7 +112,7 @@ def lease_create(
         organisation_id=unit.organisation_id,
         start_date=start_date,
         rent=rent,
-        status=LeaseStatus.ACTIVE,
+        status=lease_status_on(start_date=start_date, end_date=None, day=timezone.localdate()),
         **terms,
     )
     lease.number = "pending"
@@ -109,6 +126,7 @@ def lease_create(
         lease.number = _next_lease_number(unit)
         _save_checked(lease)
         lease.parties.set(parties)
+        first_period_create(lease=lease, actor=actor)
         record = record_change(
             instance=lease,
             action="create",
@@ -121,10 +139,14 @@ def lease_create(
     return lease
 
 
-def lease_update(*, lease: Lease, actor=None, correction: bool = False, **fields) -> Lease:
+def lease_update(
+    *, lease: Lease, actor=None, correction: bool = False, reason: str = "", **fields
+) -> Lease:
     """Change the terms of a lease (tenancy.terms). The tenant (parties) and start date are
     not terms: a tenant change is always end + new lease, so housing benefit follows the
-    right person (docs/domain.md, rent register)."""
+    right person (docs/domain.md, rent register). `correction` (with a `reason`): the
+    change corrects wrong data filed earlier (docs/domain.md, "Corrections")."""
+    reason = correction_reason(reason, required=correction)
     if "parties" in fields:
         new = {p.pk for p in fields.pop("parties")}
         if new != set(lease.parties.values_list("pk", flat=True)):
@@ -155,14 +177,21 @@ def lease_update(*, lease: Lease, actor=None, correction: bool = False, **fields
     unknown = set(fields).difference(LEASE_TERMS)
     if unknown:
         raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
-    if lease.status != LeaseStatus.ACTIVE:
+    if lease.status == LeaseStatus.ENDED:
         raise DomainError(_("Et ophørt lejemål kan ikke ændres. Genoptag det først."))
     before = snapshot(lease)
+    special_before = lease.special_payments
     for key, value in fields.items():
         setattr(lease, key, value)
     full_clean(lease)
+    if correction and snapshot(lease) == before:
+        raise DomainError(_("Rettelsen ændrer ingenting: angiv de rigtige oplysninger."))
     with transaction.atomic():
         lease.save()
+        if lease.special_payments != special_before:  # a money term: kept by period
+            special_payments_apply(
+                lease=lease, value=lease.special_payments, correction=correction, actor=actor
+            )
         record = record_change(
             instance=lease,
             action="update",
@@ -170,18 +199,24 @@ def lease_update(*, lease: Lease, actor=None, correction: bool = False, **fields
             before=before,
             after=snapshot(lease),
             people=lease.parties.all(),
+            correction=correction,
+            reason=reason,
         )
         hooks.lease_changed.call(
-            hooks.LeaseChange(record=record, lease=lease, correction=correction)
+            hooks.LeaseChange(record=record, lease=lease, correction=correction, reason=reason)
         )
     return lease
 
 
 def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> Lease:
     """End a lease on a date (the last day of the tenancy)."""
-    if lease.status == LeaseStatus.ENDED:
+    if lease.end_date is not None:
         raise DomainError(
-            _("Lejemålet er allerede afsluttet pr. %s.") % f"{lease.end_date:%d.%m.%Y}"
+            _(
+                "Lejemålet er allerede afsluttet pr. %s. Skal slutdatoen ændres, så genoptag "
+                "lejemålet først."
+            )
+            % f"{lease.end_date:%d.%m.%Y}"
         )
     if end_date < lease.start_date:
         raise DomainError(
@@ -195,7 +230,9 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
     before = snapshot(lease)
     lease.end_date = end_date
     lease.end_reason = reason
-    lease.status = LeaseStatus.ENDED
+    lease.status = lease_status_on(
+        start_date=lease.start_date, end_date=end_date, day=timezone.localdate()
+    )
     with transaction.atomic():
         _save_checked(lease)
         record = record_change(
@@ -212,7 +249,7 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
 
 def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
     """Undo a mistaken end: the lease runs on without an end date."""
-    if lease.status != LeaseStatus.ENDED:
+    if lease.end_date is None:
         raise DomainError(_("Kun et afsluttet lejemål kan genoptages."))
     other = _overlapping(unit=lease.unit, start=lease.start_date, end=None, exclude_pk=lease.pk)
     if other:
@@ -226,7 +263,9 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
     before = snapshot(lease)
     lease.end_date = None
     lease.end_reason = ""
-    lease.status = LeaseStatus.ACTIVE
+    lease.status = lease_status_on(
+        start_date=lease.start_date, end_date=None, day=timezone.localdate()
+    )
     with transaction.atomic():
         _save_checked(lease)
         record = record_change(
@@ -238,47 +277,4 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
             people=lease.parties.all(),
         )
         hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
-    return lease
-
-
-def lease_change_rent(
-    *,
-    lease: Lease,
-    rent: Decimal,
-    effective_date: date,
-    actor=None,
-    correction: bool = False,
-) -> Lease:
-    """Change the monthly rent from a date (recorded in the history)."""
-    if lease.status != LeaseStatus.ACTIVE:
-        raise DomainError(_("Huslejen kan kun ændres på et aktivt lejemål."))
-    if rent is None or Decimal(rent) < 0:
-        raise DomainError({"rent": [_("Huslejen skal være et beløb på 0 kr. eller mere.")]})
-    if effective_date < lease.start_date:
-        raise DomainError(
-            {
-                "effective_date": [
-                    _("Ændringen kan ikke gælde fra før lejemålets start %s.")
-                    % f"{lease.start_date:%d.%m.%Y}"
-                ]
-            }
-        )
-    before = snapshot(lease)
-    lease.rent = Decimal(rent)
-    full_clean(lease)
-    after = snapshot(lease)
-    after["rent_effective_date"] = effective_date.isoformat()
-    with transaction.atomic():
-        lease.save(update_fields=["rent"])
-        record = record_change(
-            instance=lease,
-            action="rent_change",
-            actor=actor,
-            before=before,
-            after=after,
-            people=lease.parties.all(),
-        )
-        hooks.lease_changed.call(
-            hooks.LeaseChange(record=record, lease=lease, correction=correction)
-        )
     return lease

@@ -11,8 +11,10 @@ from core.cpr import cpr_birth_date, normalise_cpr, validate_cpr
 from core.errors import DomainError
 
 from .. import hooks
+from ..choices import LIVE_LEASE_STATUSES
+from ..errors import TenantChangeError
 from ..history import record_change, snapshot
-from ..models import Organisation, Person
+from ..models import Lease, Organisation, Person
 from ..selectors import can_reveal_cpr
 from .common import full_clean
 
@@ -95,12 +97,25 @@ def _apply_cpr(person: Person, cpr: str) -> None:
     person.set_cpr(cpr)
 
 
-def person_update(*, person: Person, actor=None, cpr: str | None = None, **fields) -> Person:
-    """Update contact details, name, protection or CPR number."""
+def person_update(
+    *, person: Person, actor=None, cpr: str | None = None, reason: str = "", **fields
+) -> Person:
+    """Update contact details, name, protection or CPR number.
+
+    For a party to a lease the tenant-change rule cannot be bypassed through the person
+    (docs/domain.md, "Leases"): a change of CPR number or birth date corrects the
+    identity of the same person, so it needs a `reason`, is recorded as a correction and
+    re-files the person's leases; it may not come together with a new name (a new name and
+    number is another person: end the lease and create a new one), and a CPR number that
+    belongs to another person of the organisation is refused. A name change alone (e.g.
+    marriage) is allowed and re-files the leases."""
     allowed = {"name", "birth_date", "email", "phone", "protected"}
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+    old = (person.name, person.cpr_hash, person.birth_date)
     before = snapshot(person)
     for key, value in fields.items():
         setattr(person, key, value)
@@ -112,9 +127,87 @@ def person_update(*, person: Person, actor=None, cpr: str | None = None, **field
         else:
             person.set_cpr("")
     full_clean(person)
+    name_changed = person.name != old[0]
+    identity_changed = (person.cpr_hash, person.birth_date) != old[1:]
+    is_party = person.pk is not None and Lease.objects.filter(parties=person).exists()
+    if is_party and identity_changed:
+        reason = _check_party_identity_change(person, name_changed, reason)
     with transaction.atomic():
         person.save()
-        record_change(
-            instance=person, action="update", actor=actor, before=before, after=snapshot(person)
+        after = snapshot(person)
+        if person.cpr_hash != old[1] and after.get("cpr_masked") == before.get("cpr_masked"):
+            # Only the last four digits changed: say so without showing them.
+            after["cpr_masked"] = _("%s (rettet)") % person.cpr_masked
+        record = record_change(
+            instance=person,
+            action="update",
+            actor=actor,
+            before=before,
+            after=after,
+            correction=is_party and identity_changed,
+            reason=reason if is_party and identity_changed else "",
         )
+        if is_party and (name_changed or identity_changed):
+            _refile_leases(person, record, correction=identity_changed, reason=reason)
     return person
+
+
+def _check_party_identity_change(person: Person, name_changed: bool, reason: str) -> str:
+    if name_changed:
+        raise TenantChangeError(
+            {
+                "cpr": [
+                    _(
+                        "Navn og CPR-nummer (eller fødselsdato) kan ikke ændres på én gang for en "
+                        "lejer. Er det en anden person, er det et lejerskifte: afslut lejemålet "
+                        "og opret et nyt. Ret ellers navnet og CPR-nummeret hver for sig."
+                    )
+                ]
+            }
+        )
+    if person.cpr_hash:
+        other = (
+            Person.objects.filter(organisation_id=person.organisation_id, cpr_hash=person.cpr_hash)
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if other is not None:
+            raise TenantChangeError(
+                {
+                    "cpr": [
+                        _(
+                            "CPR-nummeret tilhører en anden person i organisationen (%(name)s). "
+                            "En anden person sættes aldrig på et lejemål ved at rette CPR-"
+                            "nummeret: afslut lejemålet og opret et nyt med den rigtige lejer."
+                        )
+                        % {"name": other.name}
+                    ]
+                }
+            )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            {
+                "reason": [
+                    _(
+                        "Personen er lejer: en rettelse af CPR-nummer eller fødselsdato "
+                        "indberettes igen som en rettelse. Skriv hvad der rettes og hvorfor."
+                    )
+                ]
+            }
+        )
+    if len(reason) > REVEAL_PURPOSE_MAX_LENGTH:
+        raise DomainError(
+            {"reason": [_("Begrundelsen må højst være %d tegn.") % REVEAL_PURPOSE_MAX_LENGTH]}
+        )
+    return reason
+
+
+def _refile_leases(person: Person, record, *, correction: bool, reason: str) -> None:
+    """File the person's leases that are not over again (their tenant identity changed),
+    through the lease_changed hook with the person's change record."""
+    leases = Lease.objects.filter(parties=person, status__in=LIVE_LEASE_STATUSES).order_by("pk")
+    for lease in leases:
+        hooks.lease_changed.call(
+            hooks.LeaseChange(record=record, lease=lease, correction=correction, reason=reason)
+        )

@@ -236,9 +236,12 @@ UNIT_EDITABLE = {
 }
 
 
-def unit_update(*, unit: Unit, actor=None, correction: bool = False, **fields) -> Unit:
-    """Change BBR data or the letting code of a unit. `correction`: the change corrects
-    wrong data rather than recording a new fact (what the rent register tells UDK differs)."""
+def unit_update(
+    *, unit: Unit, actor=None, correction: bool = False, reason: str = "", **fields
+) -> Unit:
+    """Change BBR data or the letting code of a unit. `correction` (with a `reason`): the
+    change corrects wrong data rather than recording a new fact (what the rent register
+    tells UDK differs)."""
     unknown = set(fields) - UNIT_EDITABLE
     if unknown:
         raise DomainError(_("Disse felter kan ikke ændres her: %s") % ", ".join(sorted(unknown)))
@@ -252,7 +255,15 @@ def unit_update(*, unit: Unit, actor=None, correction: bool = False, **fields) -
     with transaction.atomic():
         unit.save()
         record = record_change(
-            instance=unit, action="update", actor=actor, before=before, after=snapshot(unit)
+            instance=unit,
+            action="update",
+            actor=actor,
+            before=before,
+            after=snapshot(unit),
+            correction=correction,
+            reason=(reason or "").strip(),
         )
-        hooks.unit_changed.call(hooks.UnitChange(record=record, unit=unit, correction=correction))
+        hooks.unit_changed.call(
+            hooks.UnitChange(record=record, unit=unit, correction=correction, reason=reason)
+        )
     return unit

@@ -9,6 +9,7 @@ from .exports import export_download, export_job_detail, export_job_file, export
 from .frame import dashboard, organisation_switch, search
 from .leases import (
     lease_change_rent,
+    lease_correct,
     lease_create,
     lease_detail,
     lease_edit,
@@ -29,6 +30,7 @@ __all__ = [
     "export_job_file",
     "export_job_status",
     "lease_change_rent",
+    "lease_correct",
     "lease_create",
     "lease_detail",
     "lease_edit",

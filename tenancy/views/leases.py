@@ -1,19 +1,28 @@
 """The lease page and the lease lifecycle: create, edit terms, end, reinstate, change rent.
 A tenant change is never an edit: end the lease and create a new one."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.forms import apply_domain_error
 
-from .. import selectors, services
+from .. import hooks, selectors, services
 from ..errors import TenantChangeError
-from ..forms import LeaseCreateForm, LeaseEditForm, LeaseEndForm, LeaseRentForm
+from ..forms import (
+    LeaseCorrectForm,
+    LeaseCreateForm,
+    LeaseEditForm,
+    LeaseEndForm,
+    LeaseRentForm,
+)
 from ..history import history_entries
 from ..scope import scoped
 from ..terms import LEASE_TERMS
@@ -30,8 +39,37 @@ def lease_detail(request, pk):
     return render(
         request,
         "tenancy/lease_detail.html",
-        {"object": lease, "parties": list(lease.parties.all()), "history": history_entries(lease)},
+        {
+            "object": lease,
+            "parties": list(lease.parties.all()),
+            "history": history_entries(lease),
+            # Other apps' panels (tenancy.hooks.lease_panels): the lease's filings and tasks.
+            "panels": [panel(request, lease) for panel in hooks.lease_panels],
+            "rent_periods": _rent_periods(lease),
+        },
     )
+
+
+def _rent_periods(lease):
+    """The lease's rent periods, newest first, each with its end and whether it is in
+    force today or waiting for its date."""
+    today = timezone.localdate()
+    periods = list(lease.rent_periods.select_related("created_by").order_by("valid_from"))
+    reference = max(today, lease.start_date)
+    rows = []
+    for index, period in enumerate(periods):
+        following = periods[index + 1] if index + 1 < len(periods) else None
+        until = following.valid_from - timedelta(days=1) if following else lease.end_date
+        rows.append(
+            {
+                "period": period,
+                "until": until,
+                "current": period.valid_from <= reference
+                and (following is None or following.valid_from > reference),
+                "waiting": period.valid_from > reference,
+            }
+        )
+    return rows[::-1]
 
 
 @login_required
@@ -208,13 +246,22 @@ def lease_change_rent(request, pk):
                 lease=lease,
                 rent=form.cleaned_data["rent"],
                 effective_date=form.cleaned_data["effective_date"],
+                special_payments=form.cleaned_data["special_payments"],
+                confirm_large_drop=form.cleaned_data["confirm_large_drop"],
                 actor=request.user,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
             lease.refresh_from_db()
         else:
-            messages.success(request, _("Huslejen er ændret."))
+            if form.cleaned_data["effective_date"] > timezone.localdate():
+                messages.success(
+                    request,
+                    _("Den nye husleje gælder fra %s; indtil da gælder den nuværende.")
+                    % f"{form.cleaned_data['effective_date']:%d.%m.%Y}",
+                )
+            else:
+                messages.success(request, _("Huslejen er ændret."))
             return redirect("tenancy:lease_detail", pk=lease.pk)
     return render(
         request,
@@ -224,5 +271,43 @@ def lease_change_rent(request, pk):
             "lease": lease,
             "heading": _("Ændr husleje for lejemål %s") % lease.number,
             "submit": _("Gem ny husleje"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lease_correct(request, pk):
+    """Correct wrong data filed earlier (terms and/or the rent of a period), with a reason.
+    The rent register decides what UDK must be told (docs/domain.md, "Corrections")."""
+    lease = _lease(request, pk)
+    initial = {name: getattr(lease, name) for name in LEASE_TERMS}
+    form = LeaseCorrectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.lease_correct(
+                lease=lease,
+                reason=data["reason"],
+                rent=data["rent"],
+                rent_effective_date=data["rent_effective_date"],
+                confirm_large_drop=data["confirm_large_drop"],
+                actor=request.user,
+                **form.terms(),
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc, {"effective_date": "rent_effective_date"})
+            lease.refresh_from_db()
+        else:
+            messages.success(request, _("Rettelsen er gemt og indberettes som en rettelse."))
+            return redirect("tenancy:lease_detail", pk=lease.pk)
+    return render(
+        request,
+        "tenancy/lease_correct.html",
+        {
+            "form": form,
+            "lease": lease,
+            "term_fields": [form[name] for name in LEASE_TERMS],
+            "rent_periods": _rent_periods(lease),
         },
     )

@@ -106,8 +106,11 @@ def test_change_history_is_shown_on_change_page(admin_client, world):
     lease = world["lease"]
     services.lease_change_rent(lease=lease, rent=Decimal("7000"), effective_date=date(2024, 1, 1))
     body = admin_client.get(_url(Lease, "change", lease.pk)).content.decode()
-    assert "rent_change" in body
-    assert "rent: 6500.00 → 7000" in body
+    # Danish labels and amounts, as on the caseworker pages (issue 11): no codes or None.
+    assert "Huslejeændring" in body
+    assert "rent_change" not in body
+    assert "6.500,00 kr. → 7.000,00 kr." in body
+    assert "None" not in body.split("Ændringshistorik", 1)[1].split("</table>", 1)[0]
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -156,7 +159,15 @@ def test_person_change_updates_through_service(admin_client, world):
     person = world["person"]
     response = admin_client.post(
         _url(Person, "change", person.pk),
-        {"name": "Jens Hansen", "email": "ny@example.dk", "phone": "", "cpr": "", "_save": "1"},
+        {
+            "name": "Jens Hansen",
+            # issue 12: clearing a tenant's birth date would be an identity correction
+            "birth_date": person.birth_date.isoformat(),
+            "email": "ny@example.dk",
+            "phone": "",
+            "cpr": "",
+            "_save": "1",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     person.refresh_from_db()
