@@ -121,6 +121,8 @@ def admin_search_redirect(request: HttpRequest) -> HttpResponse | None:
     model = _changelist_model(request.path)
     if model is None:
         return None
-    params = {k: v for k, v in source.items() if k not in _NOT_PARAMS and k != "cpr_hash"}
+    params: dict[str, str] = {
+        k: str(v) for k, v in source.items() if k not in _NOT_PARAMS and k != "cpr_hash"
+    }
     params.update(_search_params(model, term, request))
     return HttpResponseRedirect(f"{request.path}?{urlencode(params)}" if params else request.path)

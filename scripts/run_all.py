@@ -65,6 +65,8 @@ def main() -> int:
 
     print(f"\nBoligkontor kører på http://{HOST}:{PORT}/  (Ctrl-C stopper alt)")
     print("Demo-brugere (kun til demo), adgangskode 'demo': sagsbehandler, cpr, admin")
+    # issue 17: cpr and admin confirm their login with a TOTP code (fixed demo key, README)
+    print("To-faktor-kode for cpr og admin: .venv/bin/python manage.py demo_totp cpr admin")
     print(
         f"Admin: http://{HOST}:{PORT}/admin/  API-dokumentation: http://{HOST}:{PORT}/api/docs/\n"
     )

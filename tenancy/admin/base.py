@@ -14,10 +14,15 @@ from core.forms import apply_domain_error
 from ..history import history_entries
 
 
+def _shown(value) -> str:
+    """An empty snapshot value as a dash, not "None"."""
+    return "–" if value is None or value == "" else str(value)
+
+
 def _history_table(obj) -> str:
-    """The record's change history as a small read-only table (newest first). The admin
-    shows the stored action codes, field names and values (the caseworker pages show the
-    labels)."""
+    """The record's change history as a small read-only table (newest first), with the
+    same Danish labels and values as the caseworker pages (issue 11: no raw codes, field
+    names or None in the admin either)."""
     if obj is None or obj.pk is None:
         return "–"
     entries = history_entries(obj, limit=50)
@@ -29,9 +34,13 @@ def _history_table(obj) -> str:
         (
             (
                 f"{entry.at:%d.%m.%Y %H:%M}",
-                entry.action,
-                entry.actor_name or "–",
-                "; ".join(f"{c.name}: {c.before} → {c.after}" for c in entry.changes) or "–",
+                entry.action_label,
+                entry.actor_name or gettext("Systemet"),
+                "; ".join(
+                    f"{c.label}: {_shown(c.before_text)} → {_shown(c.after_text)}"
+                    for c in entry.readable_changes
+                )
+                or "–",
             )
             for entry in entries
         ),

@@ -432,8 +432,8 @@ def test_lease_history_shows_who_and_before_after(client_cw, caseworker, unit):
     html = client_cw.get(reverse("tenancy:lease_detail", args=[lease.pk])).content.decode()
     assert "Huslejeændring" in html
     assert caseworker.username in html
-    assert "<del>6500.00</del>" in html
-    assert "<ins>7000.00</ins>" in html
+    assert "<del>6.500,00 kr.</del>" in html  # Danish amounts (issue 11)
+    assert "<ins>7.000,00 kr.</ins>" in html
 
 
 # --- lease lifecycle forms --------------------------------------------------------------

@@ -88,12 +88,19 @@ class Command(BaseCommand):
         if Organisation.objects.filter(cvr__in=cvrs).exists():
             self.stdout.write("Demodata findes allerede – intet ændret.")
             call_command("waitlist_seed_demo", stdout=self.stdout)  # issue 13 (idempotent)
+            self.demo_two_factor()
             return
         with transaction.atomic():
             DemoBuilder(seed=seed, today=timezone.localdate()).build()
         self.stdout.write(self.summary(cvrs))
         # issue 13: the joint waiting list's demo, by command name (tenancy imports no app).
         call_command("waitlist_seed_demo", stdout=self.stdout)
+        self.demo_two_factor()
+
+    def demo_two_factor(self) -> None:
+        """issue 17: the demo CPR officer and admin must give a TOTP code; their device has the
+        published demo key (core's demo_totp command, by name: tenancy imports no auth app)."""
+        call_command("demo_totp", "cpr", "admin", setup=True, stdout=self.stdout)
 
     @staticmethod
     def summary(cvrs: list[str]) -> str:
