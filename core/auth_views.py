@@ -6,6 +6,7 @@ two-factor here until a code is accepted in this session."""
 from __future__ import annotations
 
 import base64
+import io
 
 import segno
 from django import forms
@@ -77,8 +78,9 @@ def two_factor_qr(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         raise Http404
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()  # a standalone SVG file (with its namespace), not an inline fragment
+    segno.make(device.config_url, error="m").save(svg, kind="svg", scale=5, border=2)
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
