@@ -51,10 +51,13 @@ def filing_list(
             qs = qs.filter(lease__number__startswith=query)
         else:
             text = normalise_search(query)
-            qs = qs.filter(
-                Q(lease__unit__search_text=text)
-                | Q(lease__unit__search_text__startswith=text + " ")
-            )
+            if any(c.isdigit() for c in text):  # a whole house number, as on the unit list
+                qs = qs.filter(
+                    Q(lease__unit__search_text=text)
+                    | Q(lease__unit__search_text__startswith=text + " ")
+                )
+            else:  # a street name alone, by prefix
+                qs = qs.filter(lease__unit__search_text__startswith=text)
     return qs.defer("payload")
 
 

@@ -155,7 +155,12 @@ class LeaseFilter(django_filters.FilterSet):
         if all(c.isdigit() or c == "-" for c in value):
             return queryset.filter(number__startswith=value)
         text = normalise_search(value)
-        address = Q(unit__search_text=text) | Q(unit__search_text__startswith=text + " ")
+        # A street name alone ("Toms") matches by prefix; with a number the number must be
+        # whole ("Strandvejen 12" is not "Strandvejen 120"), as on the unit list.
+        if any(c.isdigit() for c in text):
+            address = Q(unit__search_text=text) | Q(unit__search_text__startswith=text + " ")
+        else:
+            address = Q(unit__search_text__startswith=text)
         tenant = Q(
             pk__in=Lease.parties.through.objects.filter(person__name__icontains=value).values(
                 "lease_id"

@@ -146,6 +146,11 @@ def test_filings_and_leases_are_searchable(browser, lease, organisation):
     assert "Ole Olsen" not in leases
     leases = browser.get(reverse("tenancy:lease_list"), {"q": street}).content.decode()
     assert lease.number in leases
+    prefix = lease.unit.entrance.street_name[:4]  # a street name by its beginning
+    leases = browser.get(reverse("tenancy:lease_list"), {"q": prefix}).content.decode()
+    assert lease.number in leases
+    page = browser.get(reverse("rentregister:filing_list"), {"q": prefix}).content.decode()
+    assert lease.number in page
 
 
 def test_stairwell_page_has_cpr_button_with_price_and_tenant_names(browser, lease, settings):
