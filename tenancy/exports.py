@@ -382,8 +382,12 @@ def export_rows(spec: ExportSpec, queryset: QuerySet) -> Iterable[tuple]:
 
 
 def export_job_get(*, user, pk: int) -> ExportJob | None:
-    """A job as its owner sees it; None for anyone else (the view answers 404)."""
-    return ExportJob.objects.filter(pk=pk, user=user).first()
+    """A job as its owner sees it while still a member of the job's organisation; None for
+    anyone else, and for an owner since removed from that organisation (the view answers
+    404: the file holds that organisation's data)."""
+    return ExportJob.objects.filter(
+        pk=pk, user=user, organisation_id__in=selectors.organisation_ids_for(user)
+    ).first()
 
 
 def export_job_path(job: ExportJob) -> Path:
