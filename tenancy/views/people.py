@@ -74,7 +74,8 @@ def person_picker(request):
     htmx) so a CPR number typed in it stays out of URLs; people already chosen are left out."""
     data = request.POST if request.method == "POST" else request.GET
     text = data.get("party_q", "").strip()
-    chosen = [v for v in data.getlist("parties") if v.isdigit()]
+    # Only ids the id column can hold (a longer number would overflow the query: a 500).
+    chosen = [v for v in data.getlist("parties") if v.isdigit() and len(v) < 19]
     people = []
     if len(text) >= 2:
         queryset = scoped(request, selectors.person_list)
