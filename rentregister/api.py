@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import MAX_ID
 from core.validators import validate_plausible_date
 from tenancy.selectors import person_list
 
@@ -181,7 +182,7 @@ class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ).select_related("recorded_by")
         person = self.request.query_params.get("person", "")
         if person:
-            if not person.isdigit():
+            if not person.isdigit() or len(person) > len(str(MAX_ID)) or int(person) > MAX_ID:
                 raise serializers.ValidationError({"person": [_("Angiv et person-id.")]})
             qs = qs.filter(person_id=int(person))
         return qs.order_by("-given_at", "-pk")
