@@ -109,6 +109,18 @@ def test_lock_out_after_repeated_wrong_passwords(client, caseworker, settings, u
     )
 
 
+def test_applicant_login_locks_out_too(client, settings):
+    """The applicants' own login (/ansoeger/log-ind/) goes through the same backend."""
+    settings.AXES_FAILURE_LIMIT = 3
+    applicant = UserFactory(username="ansoeger@example.com")
+    url = reverse("waitlist_public:login")
+    for _ in range(3):
+        password_login(client, applicant, password="forkert", url=url)
+    locked = password_login(client, applicant, url=url)
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_lock_out_is_visible_to_admins(client, caseworker, settings):
     settings.AXES_FAILURE_LIMIT = 2
     for _ in range(2):
