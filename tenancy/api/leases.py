@@ -128,6 +128,16 @@ CONFIRM_DROP_HELP = gettext_lazy(
 )
 
 
+class RentPeriodSerializer(serializers.Serializer):
+    """One rent period: the amounts valid from a date until the next period starts."""
+
+    valid_from = serializers.DateField(read_only=True)
+    rent = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    special_payments = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    correction = serializers.BooleanField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+
+
 class LeaseChangeRentSerializer(StrictInputSerializer):
     rent = _money(help_text=gettext_lazy("Ny husleje pr. måned i kr."))
     effective_date = serializers.DateField(
@@ -247,3 +257,13 @@ class LeaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = validated(LeaseCorrectSerializer, request)
         lease = services.lease_correct(lease=lease, actor=request.user, **data)
         return self._reply(lease)
+
+    @extend_schema(
+        summary="Husleje pr. periode (ældste først)",
+        responses={200: RentPeriodSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="rent-periods")
+    def rent_periods(self, request, pk=None):
+        lease = self.get_object()
+        periods = lease.rent_periods.order_by("valid_from")
+        return Response(RentPeriodSerializer(periods, many=True).data)

@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -330,7 +331,7 @@ def leases_apply_dates(*, day: date | None = None) -> dict[str, int]:
         "rent": 0,
     }
     waiting = LeaseRentPeriod.objects.filter(applied=False, valid_from__lte=day)
-    while True:
+    while True:  # each pass marks its periods applied, so the next finds the rest
         lease_ids = list(waiting.values_list("lease_id", flat=True).distinct()[:APPLY_CHUNK])
         if not lease_ids:
             break
@@ -339,13 +340,18 @@ def leases_apply_dates(*, day: date | None = None) -> dict[str, int]:
 
 
 def _apply_periods(lease_ids: list[int], day: date) -> int:
+    """One chunk, set-based: each lease's rent and special payments become those of its
+    period in force on `day` (an upcoming lease: on its start), in one UPDATE."""
+    in_force = LeaseRentPeriod.objects.filter(
+        lease_id=OuterRef("pk"),
+        valid_from__lte=Greatest(Value(day), OuterRef("start_date")),
+    ).order_by("-valid_from")
     with transaction.atomic():
-        changed = []
-        for lease in Lease.objects.select_for_update().filter(pk__in=lease_ids):
-            if _sync_current(lease, day):
-                changed.append(lease)
-        Lease.objects.bulk_update(changed, ["rent", "special_payments"])
+        updated = Lease.objects.filter(pk__in=lease_ids).update(
+            rent=Subquery(in_force.values("rent")[:1]),
+            special_payments=Subquery(in_force.values("special_payments")[:1]),
+        )
         LeaseRentPeriod.objects.filter(
             lease_id__in=lease_ids, applied=False, valid_from__lte=day
         ).update(applied=True)
-    return len(changed)
+    return updated

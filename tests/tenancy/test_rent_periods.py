@@ -282,3 +282,29 @@ def test_api_change_rent_large_drop_and_future(caseworker, unit):
     )
     assert response.status_code == 200
     assert response.json()["rent"] == "6000.00"  # waits for its date
+
+
+def test_api_lists_rent_periods(caseworker, unit):
+    lease = make_lease(unit, start_date=date(2020, 1, 1))
+    services.lease_change_rent(lease=lease, rent=Decimal("6600"), effective_date=date(2024, 1, 1))
+    api = APIClient()
+    api.force_authenticate(caseworker)
+    rows = api.get(f"/api/leases/{lease.pk}/rent-periods/").json()
+    assert [(r["valid_from"], r["rent"]) for r in rows] == [
+        ("2020-01-01", "6500.00"),
+        ("2024-01-01", "6600.00"),
+    ]
+
+
+def test_upcoming_lease_shows_its_first_rent_until_a_later_period(unit):
+    start = _today() + timedelta(days=10)
+    lease = make_lease(unit, start_date=start, rent=Decimal("5000"))
+    services.lease_change_rent(
+        lease=lease, rent=Decimal("5200"), effective_date=start + timedelta(days=30)
+    )
+    services.leases_apply_dates(day=start)
+    lease.refresh_from_db()
+    assert lease.rent == Decimal("5000.00")
+    services.leases_apply_dates(day=start + timedelta(days=30))
+    lease.refresh_from_db()
+    assert lease.rent == Decimal("5200.00")
