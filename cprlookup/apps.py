@@ -15,5 +15,6 @@ class CprlookupConfig(AppConfig):
 
         hooks.attention_items.register(selectors.attention_items)
         hooks.dashboard_panels.register(views.dashboard_panel)
+        hooks.person_panels.register(views.person_panel)
         hooks.lease_changed.register(occupancy_refresh.lease_changed)
         hooks.unit_changed.register(occupancy_refresh.unit_changed)

@@ -112,6 +112,17 @@ def dashboard_panel(request, organisation) -> str:
     )
 
 
+def person_panel(request, person) -> str:
+    """The CPR lookups whose answer included the person, on tenancy's person page
+    (tenancy.hooks.person_panels): the latest five and a link to all of them."""
+    lookups = selectors.lookups_touching_person(user=request.user, person=person)
+    return render_to_string(
+        "cprlookup/includes/person_panel.html",
+        {"person": person, "lookups": list(lookups[:5]), "count": lookups.count()},
+        request=request,
+    )
+
+
 @login_required
 def index(request):
     """Overview: ad-hoc lookup form, recent lookups, scans, this month's cost and the

@@ -296,3 +296,25 @@ def test_api_honours_page_size_up_to_500(client, caseworker, organisation):
     assert body["next"]
     body = client.get("/api/people/", {"page_size": 100000}).json()
     assert len(body["results"]) == 3
+
+
+def test_person_page_lists_the_cpr_lookups_that_found_them(browser, lease):
+    from cprlookup.models import CprLookupResident
+
+    person = lease.parties.get()
+    lookup = CprLookup.objects.create(
+        organisation=lease.organisation,
+        source="adhoc",
+        target_kind="unit",
+        target_label=lease.unit.address,
+        owner_cvr=lease.organisation.cvr,
+        purpose="Sag 42",
+        outcome="ok",
+    )
+    CprLookupResident.objects.create(
+        lookup=lookup, cpr_encrypted="x", cpr_hash=person.cpr_hash, cpr_masked=person.cpr_masked
+    )
+    page = browser.get(reverse("tenancy:person_detail", args=[person.pk])).content.decode()
+    assert "CPR-opslag om personen" in page
+    assert reverse("cprlookup:lookup_detail", args=[lookup.pk]) in page
+    assert "Sag 42" in page
