@@ -318,3 +318,27 @@ def test_person_page_lists_the_cpr_lookups_that_found_them(browser, lease):
     assert "CPR-opslag om personen" in page
     assert reverse("cprlookup:lookup_detail", args=[lookup.pk]) in page
     assert "Sag 42" in page
+
+
+def test_lookup_page_shows_its_price(browser, lease):
+    from cprlookup.models import CprCharge
+
+    lookup = CprLookup.objects.create(
+        organisation=lease.organisation,
+        source="adhoc",
+        target_kind="unit",
+        target_label=lease.unit.address,
+        owner_cvr=lease.organisation.cvr,
+        purpose="Sag 43",
+        outcome="ok",
+    )
+    CprCharge.objects.create(
+        organisation=lease.organisation,
+        lookup=lookup,
+        key=f"adhoc:{lookup.pk}",
+        source="adhoc",
+        month=date(2026, 12, 1),
+        amount=Decimal("1.25"),
+    )
+    page = browser.get(reverse("cprlookup:lookup_detail", args=[lookup.pk])).content.decode()
+    assert "1,25 kr." in page
