@@ -4,6 +4,7 @@ this process, as a logged-in caseworker with data in two organisations. Every re
 must be below 500. The example count per operation is bounded (FUZZ_EXAMPLES, default
 15) so the whole surface runs in about a minute."""
 
+import contextlib
 import os
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
@@ -74,7 +76,9 @@ def fuzz(operation, mode: GenerationMode, headers: dict) -> list[str]:
         if (response.status_code == 500 or choked) and len(found) < 3:
             found.append(f"{response.status_code} {case.as_curl_command()}")
 
-    run()
+    # Unsatisfiable: nothing invalid to send (no parameters, no body), so nothing to find.
+    with contextlib.suppress(Unsatisfiable):
+        run()
     return found
 
 
