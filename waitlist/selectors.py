@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from core.cpr import normalise_cpr
 from core.crypto import search_hash
@@ -61,8 +61,11 @@ def _search(qs: QuerySet[Applicant], q: str) -> QuerySet[Applicant]:
     digits = normalise_cpr(q) if any(ch.isdigit() for ch in q) else ""
     if len(digits) == 10 and digits.isdigit():
         return qs.filter(cpr_hash=search_hash(digits))
-    if q.isdigit():
-        return qs.filter(Q(pk=int(q)) | Q(phone__startswith=q)) if len(q) < 10 else qs.none()
+    compact = q.replace(" ", "")
+    if compact.isdigit():  # an applicant number, or a phone number (in search_text)
+        if len(compact) < 8:
+            return qs.filter(pk=int(compact))
+        return qs.filter(search_text__contains=compact)
     if "@" in q:
         return qs.filter(email__iexact=q)
     words = normalise_search(q).split()

@@ -320,3 +320,10 @@ def test_signup_survives_mail_server_down_and_link_can_be_resent(
     assert "/ansoeger/bekraeft/" in mail.outbox[0].body
     client.post(reverse("waitlist_public:resend"), {"email": "unknown@example.com"})
     assert len(mail.outbox) == 1
+
+
+def test_search_by_phone_and_number(staff_client, applicant):
+    url = reverse("waitlist:applicant_list")
+    assert "Anna" in staff_client.get(url, {"q": "12 34 56 78"}).content.decode()
+    assert "Anna" in staff_client.get(url, {"q": str(applicant.pk)}).content.decode()
+    assert "Anna" not in staff_client.get(url, {"q": "87654321"}).content.decode()

@@ -145,8 +145,9 @@ def _check_required(data: ApplicantData) -> None:
 
 
 def _search_text(applicant: Applicant) -> str:
+    phone = "".join(ch for ch in applicant.phone if ch.isdigit())
     return normalise_search(
-        f"{applicant.name} {applicant.address} {applicant.postal_code} {applicant.city}"
+        f"{applicant.name} {applicant.address} {applicant.postal_code} {applicant.city} {phone}"
     )[:400]
 
 

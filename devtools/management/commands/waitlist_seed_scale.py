@@ -152,7 +152,7 @@ class Command(BaseCommand):
                 phone=f"{20_000_000 + k}",
                 children_under_23=rng.choice([0, 0, 1, 2]),
                 channel="letter" if letter else "e_offer",
-                search_text=normalise_search(f"{name} {address} {postal} {city}"),
+                search_text=normalise_search(f"{name} {address} {postal} {city} {20_000_000 + k}"),
             )
             a.cpr_encrypted = crypto.encrypt(cpr)
             a.cpr_hash = crypto.search_hash(cpr)
