@@ -5,7 +5,9 @@ tests/security/test_authorisation_matrix.py. An entry names
 
 * `obj`: the object the URL's {pk}/{id} refers to (a builder in tests/security/world.py);
 * `access`: the outcome per role, usually one of the profiles below:
-  - "ok"    the role reaches the view (2xx/3xx, or 400 when the empty test input is refused);
+  - "ok"    the role reaches the view (2xx/3xx, or 400 when the empty test input is refused:
+            a view that validates input before checking the role shows "ok" here, e.g.
+            POST /api/cpr/owner-use/ for a caseworker; its role check is tested with the app);
   - "login" sent to the login page (browser) or 401/403 (API) - anonymous only;
   - "deny"  403, or 404 for a role that may not even know the object exists;
   - "404"   not found (the applicant, who belongs to no organisation, sees no objects).
@@ -75,6 +77,7 @@ PUBLIC_FOR_ANONYMOUS = {
     "waitlist_public:login",
     "waitlist_public:logout",
     "waitlist_public:verify",
+    "waitlist_public:resend",
     "waitlist_public:password_reset",
     "waitlist_public:password_reset_done",
     "waitlist_public:password_reset_confirm",
@@ -100,6 +103,14 @@ KNOWN_FAILURES = {
 }
 
 POLICY: dict[str, Entry] = {
+    "DELETE /api/cpr/owner-use/{pk}/": Entry(CPR_AND_ADMIN, obj="owner_use"),
+    "GET /api/cpr/dwellings-evidence/": Entry(STAFF),
+    "GET /api/cpr/dwellings-evidence/eligibility/": Entry(STAFF),
+    "GET /api/cpr/owner-use/": Entry(STAFF),
+    "GET /api/leases/{pk}/rent-periods/": Entry(STAFF, obj="lease"),
+    "POST /api/cpr/dwellings-evidence/": Entry(STAFF),
+    "POST /api/cpr/owner-use/": Entry(STAFF),
+    "waitlist_public:resend": Entry(PUBLIC),
     "/favicon.ico": Entry(PUBLIC),
     "DELETE /api/properties/{pk}/": Entry(STAFF, obj="property"),
     "GET /api/buildings/": Entry(STAFF),

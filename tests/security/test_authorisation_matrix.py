@@ -164,7 +164,9 @@ def test_cpr_officer_reaches_no_staff_page_before_the_code(two_factor_enforced):
     open_prefixes = OPEN_PREFIXES + tuple(settings.NON_MEMBER_PATH_PREFIXES)
     reached = []
     for route in all_routes():
-        entry = route_policy.POLICY[route.key]
+        entry = route_policy.POLICY.get(route.key)
+        if entry is None:
+            continue  # test_every_route_has_a_policy_entry names it
         try:
             path = fill(route, world, "a", entry.obj)
         except UnfillableRoute:
