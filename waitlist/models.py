@@ -169,6 +169,8 @@ class Application(models.Model):
     # Student list: the renewal reminder (family reminders live on the renewal invoice).
     reminded_at = models.DateTimeField(null=True, blank=True)
     reminder_deadline = models.DateField(_("rykkerfrist"), null=True, blank=True)
+    # The paid_until whose renewal notice was sent (the nightly run skips those cheaply).
+    renewal_notice_for = models.DateField(null=True, blank=True, editable=False)
     # Wishes (ønsker)
     departments = models.ManyToManyField(
         Department, blank=True, related_name="+", verbose_name=_("afdelinger")

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -292,6 +292,7 @@ def _students(coop: Cooperation, today: date, result: NightlyResult) -> None:
             text = _(
                 "Din ansøgning til studiebolig udløber %(d)s. Forny den på lejehuset inden da."
             ) % {"d": _fmt(app.paid_until)}
+            Application.objects.filter(pk=app.pk).update(renewal_notice_for=app.paid_until)
             return bool(
                 message_queue(
                     applicant=app.applicant,
@@ -316,7 +317,7 @@ def _students(coop: Cooperation, today: date, result: NightlyResult) -> None:
         _ids(
             base.filter(
                 status=Application.Status.ACTIVE, paid_until__lte=horizon, paid_until__gte=today
-            )
+            ).exclude(renewal_notice_for=F("paid_until"))
         ),
         student_notice,
         result,
