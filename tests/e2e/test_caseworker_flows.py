@@ -79,7 +79,7 @@ def test_end_a_lease(logged_in, strandvejen):
 
 
 def test_terms_form_does_not_offer_tenants_or_start_date(logged_in, strandvejen):
-    """"Ret vilkår" shows the tenants and start date but does not let you change them (a
+    """ "Ret vilkår" shows the tenants and start date but does not let you change them (a
     tenant change is end + new lease, issue 11); the terms are saved."""
     page = logged_in
     lease = strandvejen["lease"]
