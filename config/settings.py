@@ -302,6 +302,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # issue 11 (ux): a Danish summary on every operation (core.openapi), after the enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.danish_summaries",
+    ],
     "REDOC_DIST": "SIDECAR",
     # One schema name per shared choice set (several lease fields use the same choices).
     "ENUM_NAME_OVERRIDES": {

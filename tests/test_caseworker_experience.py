@@ -342,3 +342,16 @@ def test_lookup_page_shows_its_price(browser, lease):
     )
     page = browser.get(reverse("cprlookup:lookup_detail", args=[lookup.pk])).content.decode()
     assert "1,25 kr." in page
+
+
+def test_every_api_operation_has_a_danish_summary(client, caseworker):
+    client.force_login(caseworker)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    missing = [
+        f"{method} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and not operation.get("summary")
+    ]
+    assert missing == []
+    assert schema["paths"]["/api/units/"]["get"]["summary"] == "Liste over enheder"
