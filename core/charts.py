@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from itertools import count
 
@@ -146,3 +147,16 @@ def column_chart(
         )
     desc = "; ".join(f"{label}: {_fmt(v, money)}" for label, v in points) or title
     return _frame(title=title, desc=desc, width=width, height=height, body="".join(body), defs="")
+
+
+def last_months(count: int = 12, *, today: date | None = None) -> list[date]:
+    """The first days of the last `count` months, oldest first, this month last."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]

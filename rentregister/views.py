@@ -7,10 +7,13 @@ through rentregister.services; a DomainError becomes a form error."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,6 +86,27 @@ def _state_chart(counts: dict[str, int]):
     )
 
 
+def _filings_by_month_chart(user, organisation):
+    """Filings made in each of the last 12 months (changes reaching the register)."""
+    months = charts.last_months(12)
+    rows = (
+        selectors.filing_list(user=user, organisation=organisation)
+        .filter(created_at__date__gte=months[0])
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    found: dict = {}
+    for month, n in rows:
+        key = month.date() if hasattr(month, "date") else month
+        found[key.replace(day=1)] = found.get(key.replace(day=1), 0) + n
+    return charts.column_chart(
+        [(date_format(m, "b"), found.get(m, 0)) for m in months],
+        title=_("Indberetninger pr. måned, seneste 12 måneder"),
+    )
+
+
 def dashboard_panel(request, organisation) -> str:
     """The filings-by-state chart on tenancy's dashboard (tenancy.hooks.dashboard_panels)."""
     counts = selectors.filing_state_counts(user=request.user, organisation=organisation)
@@ -114,6 +138,7 @@ def index(request):
         )[:10],
         "deadline": deadline,
         "state_chart": _state_chart(counts),
+        "month_chart": _filings_by_month_chart(request.user, organisation),
         "at_risk": at_risk.count(),
         "attention_items": selectors.attention_items(user=request.user, organisation=organisation),
     }

@@ -355,3 +355,15 @@ def test_every_api_operation_has_a_danish_summary(client, caseworker):
     ]
     assert missing == []
     assert schema["paths"]["/api/units/"]["get"]["summary"] == "Liste over enheder"
+
+
+def test_rent_register_overview_has_charts_over_time_and_by_status(browser, lease):
+    page = browser.get(reverse("rentregister:index")).content.decode()
+    assert "Indberetninger efter status" in page
+    assert "Indberetninger pr. måned, seneste 12 måneder" in page  # the chart's <title>
+    assert page.count('<svg class="chart"') == 2
+
+
+def test_last_months():
+    months = charts.last_months(3, today=date(2026, 1, 15))
+    assert months == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
