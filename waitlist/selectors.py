@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from core.cpr import normalise_cpr
 from core.crypto import search_hash
-from tenancy.models import normalise_search
+from tenancy.models import Unit, normalise_search
 from tenancy.selectors import organisation_ids_for
 
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     ApplicantEvent,
     Application,
     Cooperation,
+    CooperationMember,
     Invoice,
     Message,
     Payment,
@@ -176,3 +177,17 @@ def applicant_for_user(user) -> Applicant | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Applicant.objects.filter(user=user, deleted_at__isnull=True).first()
+
+
+def offerable_units(*, user) -> QuerySet[Unit]:
+    """Units of the cooperation's member organisations that may be offered from the joint
+    list: never those the municipality allocates (elderly and disability housing), nor
+    units marked as let outside the list. A unit without a listing row is let through it."""
+    org_ids = CooperationMember.objects.filter(cooperation_id__in=cooperation_ids_for(user)).values(
+        "organisation_id"
+    )
+    return (
+        Unit.objects.filter(organisation_id__in=org_ids)
+        .exclude(listing__municipality_allocated=True)
+        .exclude(listing__let_through_joint_list=False)
+    )

@@ -337,3 +337,17 @@ def test_fee_change_announced_with_the_first_period_it_applies_to(cooperation):
         .body
     )
     assert "05.03.2026" in body
+
+
+def test_municipality_allocated_units_never_offered(cooperation, caseworker, unit):
+    from tests.factories import UnitFactory
+    from waitlist.models import UnitListing
+    from waitlist.selectors import offerable_units
+
+    elderly = UnitFactory(entrance=unit.entrance)
+    UnitListing.objects.create(
+        unit=elderly, municipality_allocated=True, let_through_joint_list=False
+    )
+    offered = set(offerable_units(user=caseworker))
+    assert unit in offered
+    assert elderly not in offered
