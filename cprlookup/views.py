@@ -4,8 +4,6 @@ DomainError becomes a form error or a message."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -67,13 +64,7 @@ def _disagreement_chart(disagreements):
 
 def _cost_chart(user, organisation):
     """CPR cost per month, the last 12 months (months without cost included)."""
-    today = timezone.localdate()
-    months = []
-    year, month = today.year, today.month
-    for _i in range(12):
-        months.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    months.reverse()
+    months = charts.last_months(12)
     rows = (
         selectors.charge_list(user=user, organisation=organisation)
         .filter(month__gte=months[0])

@@ -83,12 +83,7 @@ def _portfolio_charts(counts: dict[str, int], started: list[tuple[date, int]]) -
 def _leases_started_by_month(request) -> list[tuple[date, int]]:
     """Leases started in each of the last 12 months (months without any included)."""
     today = timezone.localdate()
-    months = []
-    year, month = today.year, today.month
-    for _i in range(12):
-        months.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    months.reverse()
+    months = charts.last_months(12, today=today)
     rows = (
         scoped(request, selectors.lease_list)
         .filter(start_date__gte=months[0], start_date__lte=today)
