@@ -6,6 +6,7 @@ refuse such values in the form, so the list answers 400 (API) or shows the form 
 
 import django_filters
 from django import forms
+from drf_spectacular.drainage import set_override
 
 # The largest value a BigAutoField / bigint column holds.
 MAX_ID = 2**63 - 1
@@ -20,6 +21,8 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        # The OpenAPI schema states the bounds, so a generated client is right.
+        set_override(self, "field", {"type": "integer", "minimum": 1, "maximum": MAX_ID})
 
 
 class BoundedNumberFilter(django_filters.NumberFilter):
@@ -32,3 +35,6 @@ class BoundedNumberFilter(django_filters.NumberFilter):
         kwargs["max_digits"] = max_digits
         kwargs["decimal_places"] = decimal_places
         super().__init__(*args, **kwargs)
+        schema_type = "integer" if decimal_places == 0 else "number"
+        bounds = {"minimum": kwargs["min_value"], "maximum": kwargs["max_value"]}
+        set_override(self, "field", {"type": schema_type, **bounds})
