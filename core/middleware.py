@@ -108,7 +108,7 @@ class DatabaseUnavailableMiddleware:
 
 
 def database_unavailable(request) -> HttpResponse:
-    logger.warning("Database unavailable: answering 503 for %s", request.path)
+    logger.warning("Database unavailable: answering 503 for %s", request.path, exc_info=True)
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
     message = _("Systemet er midlertidigt utilgængeligt, fordi databasen ikke svarer.")
