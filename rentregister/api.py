@@ -119,8 +119,8 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = CancelInputSerializer(data=request.data)
         filing = self.get_object()  # first: another organisation's filing is a 404, not a 400
+        data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         filing = services.filing_cancel(
             filing=filing, actor=request.user, reason=data.validated_data["reason"]
