@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tenancy.choices.Role",
         "OrganisationKindEnum": "tenancy.choices.OrganisationKind",
         "FilingKindEnum": "rentregister.models.FilingKind",
+        "ListTypeEnum": "waitlist.models.ListType",
+        "OfferChannelEnum": "waitlist.models.Channel",
     },
 }
 
