@@ -410,7 +410,7 @@ def test_cpr_officer_can_reveal_with_purpose(client, cpr_officer, organisation):
         reverse("tenancy:person_reveal_cpr", args=[person.pk]), {"purpose": "Boligstøttesag 42"}
     )
     assert "010170-1234" in response.content.decode()
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     # shown once: the next normal view is masked again
     assert "010170-1234" not in client.get(url).content.decode()
 
