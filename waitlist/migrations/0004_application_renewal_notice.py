@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('waitlist', '0003_applicant_search_trigram'),
+        ("waitlist", "0003_applicant_search_trigram"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='renewal_notice_for',
+            model_name="application",
+            name="renewal_notice_for",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
     ]
