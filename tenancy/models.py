@@ -48,7 +48,7 @@ class Organisation(models.Model):
     dwellings_owned = models.PositiveIntegerField(_("antal ejede boliger"), default=0)
     cpr_service_registered = models.BooleanField(_("tilmeldt CPR's udlejerservice"), default=False)
     cpr_service_registered_since = models.DateField(_("tilmeldt siden"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -363,7 +363,7 @@ class Person(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("telefon"), max_length=20, blank=True)
     protected = models.BooleanField(_("navne- og adressebeskyttelse"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("person")
@@ -466,7 +466,7 @@ class Lease(models.Model):
     garage_carport = models.BooleanField(_("garage/carport"), default=False)
     accessible = models.BooleanField(_("egnet for bevægelseshæmmede"), default=False)
     student_room = models.BooleanField(_("ungdoms-/kollegieværelse"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("lejekontrakt")

@@ -39,7 +39,7 @@ class Cooperation(models.Model):
     )
     renewal_lead_days = models.PositiveIntegerField(_("fornyelse faktureres dage før"), default=30)
     reminder_days = models.PositiveIntegerField(_("rykkerfrist (dage)"), default=10)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("udlejningssamarbejde")
@@ -103,7 +103,7 @@ class Applicant(models.Model):
         related_name="applicant",
     )
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deletion_reason = models.CharField(_("årsag til sletning"), max_length=200, blank=True)
     debt = models.DecimalField(
@@ -164,7 +164,7 @@ class Application(models.Model):
     )
     seniority_date = models.DateField(_("anciennitetsdato"), null=True, blank=True)
     paid_until = models.DateField(_("betalt/fornyet til"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Student list: the renewal reminder (family reminders live on the renewal invoice).
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -221,7 +221,7 @@ class FeeSchedule(models.Model):
     signup_fee = models.DecimalField(_("opnoteringsgebyr"), max_digits=8, decimal_places=2)
     renewal_fee = models.DecimalField(_("ajourføringsgebyr"), max_digits=8, decimal_places=2)
     announced_at = models.DateField(_("varslet den"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("gebyrsats")
@@ -259,7 +259,7 @@ class Invoice(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_deadline = models.DateField(_("rykkerfrist"), null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("opkrævning")
@@ -297,7 +297,7 @@ class PaymentSession(models.Model):
     provider_session_id = models.CharField(max_length=100, unique=True)
     checkout_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default="created")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -328,7 +328,7 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("betaling")
@@ -347,7 +347,7 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", _("Ignoreret")
 
     event_id = models.CharField(max_length=100, unique=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(_("modtaget"), auto_now_add=True)
     payload = models.JSONField(default=dict)
     signature_ok = models.BooleanField(default=False)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -366,7 +366,7 @@ class PrintBatch(models.Model):
     cooperation = models.ForeignKey(
         Cooperation, on_delete=models.PROTECT, related_name="print_batches"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -408,7 +408,7 @@ class Message(models.Model):
     # Idempotency: the nightly run gives each message a key (e.g. "reminder:<invoice id>");
     # a message with the same key is never created twice.
     dedup_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("besked")
