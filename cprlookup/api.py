@@ -18,6 +18,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.filters import MAX_ID
 from tenancy.api.common import withhold_protected
 from tenancy.models import Organisation
 from tenancy.selectors import organisation_list
@@ -26,8 +27,12 @@ from . import selectors, services
 from .models import CprCharge, CprLookup, CprLookupResident, OccupancyEvent, ScanJob
 from .services import CprServiceUnavailable
 
+# The schema states what _organisation_filter takes: a positive id (digits only).
 ORGANISATION_PARAM = OpenApiParameter(
-    "organisation", int, description="Kun denne organisation (id)", required=False
+    "organisation",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    description="Kun denne organisation (id)",
+    required=False,
 )
 
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.filters import MAX_ID
-from core.validators import validate_plausible_date
+from tenancy.api.common import PlausibleDateField, StrictDecimalField
 from tenancy.selectors import person_list
 
 from . import selectors, services
@@ -166,7 +166,11 @@ class ConsentWithdrawSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(
         summary="Samtykker til at indberette CPR-nummer",
-        parameters=[OpenApiParameter("person", int, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "person", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, required=False
+            )
+        ],
     ),
 )
 class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -262,14 +266,10 @@ class UdkTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class RefundInputSerializer(serializers.Serializer):
     lease_number = serializers.CharField(max_length=20)
-    liable_until = serializers.DateField(
-        required=False,
-        help_text="Standard: lejemålets slutdato.",
-        validators=[validate_plausible_date],
-    )
-    paid_from = serializers.DateField(validators=[validate_plausible_date])
-    paid_to = serializers.DateField(validators=[validate_plausible_date])
-    monthly_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    liable_until = PlausibleDateField(required=False, help_text="Standard: lejemålets slutdato.")
+    paid_from = PlausibleDateField()
+    paid_to = PlausibleDateField()
+    monthly_amount = StrictDecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
 class RefundLineSerializer(serializers.Serializer):

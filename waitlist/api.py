@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.api import StrictInputSerializer, validated
+from tenancy.api.common import StrictDecimalField
 
 from . import selectors
 from .auth import is_applicant_user
@@ -180,7 +181,7 @@ class WishesSerializer(StrictInputSerializer):
     min_rooms = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     max_rooms = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     min_area = serializers.IntegerField(min_value=1, max_value=500, required=False, allow_null=True)
-    max_rent = serializers.DecimalField(
+    max_rent = StrictDecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     ground_floor_or_lift = serializers.BooleanField(required=False)
@@ -191,7 +192,7 @@ class WishesSerializer(StrictInputSerializer):
 
 class BankTransferSerializer(StrictInputSerializer):
     invoice = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    amount = StrictDecimalField(max_digits=10, decimal_places=2, min_value=0)
     paid_on = serializers.DateField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

@@ -1,6 +1,11 @@
 """What the API modules share: the scoped primary-key field and the buildings selector."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.filters import decimal_pattern
+from core.validators import validate_plausible_date
 
 from .. import selectors
 from ..models import Building
@@ -65,3 +70,38 @@ class ProtectedLeaseOutput:
         return withhold_protected(
             data, protected=any(p.protected for p in parties), withheld=LEASE_WITHHELD
         )
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A DecimalField whose OpenAPI schema states what it accepts (core.filters.
+    decimal_pattern: digits, decimals, sign, non-zero) instead of drf-spectacular's pattern,
+    which also matches "", "-" and "." and negatives the field refuses."""
+
+
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = StrictDecimalField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = {"type": "string", "format": "decimal"}
+        if field.max_digits is not None and field.decimal_places is not None:
+            schema["pattern"] = decimal_pattern(
+                max_digits=field.max_digits,
+                decimal_places=field.decimal_places,
+                min_value=field.min_value,
+            )
+        return schema
+
+
+# core.validators.validate_plausible_date's range (1900-2199) stated in the schema: JSON Schema
+# has no date bounds, so a pattern on the year.
+PLAUSIBLE_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^(?:19|2[01])\d\d-"}
+
+
+@extend_schema_field(PLAUSIBLE_DATE_SCHEMA)
+class PlausibleDateField(serializers.DateField):
+    """A date from 1900 to 2199 (core.validators.validate_plausible_date), as the schema says."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [validate_plausible_date])
+        super().__init__(**kwargs)

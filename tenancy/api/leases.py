@@ -14,7 +14,7 @@ from .. import selectors, services
 from ..filters import LeaseFilter
 from ..models import Lease, Person, Unit
 from ..terms import LEASE_TERMS
-from .common import ProtectedLeaseOutput, ScopedPk
+from .common import ProtectedLeaseOutput, ScopedPk, StrictDecimalField
 
 
 class PartySerializer(serializers.Serializer):
@@ -72,7 +72,7 @@ class LeaseSerializer(ProtectedLeaseOutput, serializers.ModelSerializer):
 
 
 def _money(**kwargs):
-    return serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, **kwargs)
+    return StrictDecimalField(max_digits=10, decimal_places=2, min_value=0, **kwargs)
 
 
 def _term_field(name: str) -> serializers.Field:

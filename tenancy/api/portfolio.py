@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -13,7 +15,19 @@ from .. import selectors, services
 from ..choices import LettingCode
 from ..filters import EntranceFilter, PropertyFilter, UnitFilter
 from ..models import Building, Department, Entrance, Organisation, Property, Unit
-from .common import ScopedPk, building_list
+from ..validators import FOUR_DIGITS_RE, HOUSE_NUMBER_RE
+from .common import ScopedPk, StrictDecimalField, building_list
+
+# The DAR code checks of tenancy.validators as RegexValidators (same messages), so the
+# OpenAPI schema states the pattern the API enforces.
+FOUR_DIGITS = RegexValidator(
+    FOUR_DIGITS_RE, gettext_lazy("Skal være 4 cifre."), code="invalid_code"
+)
+HOUSE_NUMBER = RegexValidator(
+    HOUSE_NUMBER_RE,
+    gettext_lazy("Husnummer skal være 1–999 med et eventuelt stort bogstav, fx 12B."),
+    code="invalid_house_number",
+)
 
 # --- organisations and departments -------------------------------------------------------
 
@@ -79,6 +93,8 @@ class PropertySerializer(serializers.ModelSerializer):
     class Meta:
         model = Property
         fields = ["id", "organisation", "department", "name", "bfe_number", "municipality_code"]
+        # The model's four-digit check as a RegexValidator: the schema states the pattern.
+        extra_kwargs = {"municipality_code": {"validators": [FOUR_DIGITS]}}
 
     def validate(self, attrs):
         organisation = attrs.get("organisation") or getattr(self.instance, "organisation", None)
@@ -204,11 +220,11 @@ class EntranceInputSerializer(StrictInputSerializer):
     building = ScopedPk(selector=building_list, model=Building)
     dar_id = serializers.UUIDField(required=False)
     street_name = serializers.CharField(max_length=100)
-    house_number = serializers.CharField(max_length=4)
-    postcode = serializers.CharField(max_length=4)
+    house_number = serializers.CharField(max_length=4, validators=[HOUSE_NUMBER])
+    postcode = serializers.CharField(max_length=4, validators=[FOUR_DIGITS])
     city = serializers.CharField(max_length=100)
-    municipality_code = serializers.CharField(max_length=4)
-    road_code = serializers.CharField(max_length=4)
+    municipality_code = serializers.CharField(max_length=4, validators=[FOUR_DIGITS])
+    road_code = serializers.CharField(max_length=4, validators=[FOUR_DIGITS])
 
 
 class EntranceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -261,7 +277,7 @@ class UnitUpdateSerializer(StrictInputSerializer):
     door = serializers.CharField(max_length=4, allow_blank=True, required=False)
     bbr_unit_id = serializers.UUIDField(allow_null=True, required=False)
     use_code = serializers.IntegerField(min_value=0, max_value=999, required=False)
-    area_m2 = serializers.DecimalField(
+    area_m2 = StrictDecimalField(
         max_digits=7, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
     rooms = serializers.IntegerField(min_value=0, max_value=32767, required=False)
@@ -278,7 +294,7 @@ class UnitCreateSerializer(UnitUpdateSerializer):
 
     entrance = ScopedPk(selector=selectors.entrance_list, model=Entrance)
     dar_id = serializers.UUIDField(required=False)
-    area_m2 = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
+    area_m2 = StrictDecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
     rooms = serializers.IntegerField(min_value=0, max_value=32767)
 
 
