@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser import browser  # noqa: F401 - the one Playwright browser
 from tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
 from tests.worker import celery_worker_process  # noqa: F401 - the one real-worker fixture
 

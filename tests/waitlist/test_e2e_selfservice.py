@@ -38,20 +38,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(live_server, settings):
-    from playwright.sync_api import sync_playwright
-
+def browser_page(browser, live_server, settings):
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(base_url=live_server.url, locale="da-DK")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
+    context = browser.new_context(base_url=live_server.url, locale="da-DK")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_sign_up_pay_see_seniority_then_time_passes(

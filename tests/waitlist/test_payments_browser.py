@@ -32,10 +32,8 @@ pytestmark = [
 
 
 def test_applicant_pays_on_the_hosted_page(
-    cooperation, live_payment_settings, payment_simulator, live_server, settings
+    browser, cooperation, live_payment_settings, payment_simulator, live_server, settings
 ):
-    from playwright.sync_api import sync_playwright
-
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
@@ -52,11 +50,8 @@ def test_applicant_pays_on_the_hosted_page(
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(locale="da-DK")
+    context = browser.new_context(locale="da-DK")
+    try:
         context.set_default_timeout(15_000)
         context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
@@ -76,7 +71,8 @@ def test_applicant_pays_on_the_hosted_page(
         returned = page.content()
         page.click("text=Til min side")
         overview = page.content()
-        browser.close()
+    finally:
+        context.close()
 
     # (The ORM is not used inside Playwright's event loop.)
     seniority = Application.objects.get(pk=invoice.application_id).seniority_date
