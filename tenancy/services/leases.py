@@ -233,18 +233,24 @@ def lease_end(*, lease: Lease, end_date: date, reason: str = "", actor=None) -> 
     lease.status = lease_status_on(
         start_date=lease.start_date, end_date=end_date, day=timezone.localdate()
     )
+    _save_recorded(lease, action="end", actor=actor, before=before)
+    return lease
+
+
+def _save_recorded(lease: Lease, *, action: str, actor, before: dict) -> None:
+    """Save a changed lease, record the change for its parties and let the other apps
+    react (the rent-register filing), all in one transaction."""
     with transaction.atomic():
         _save_checked(lease)
         record = record_change(
             instance=lease,
-            action="end",
+            action=action,
             actor=actor,
             before=before,
             after=snapshot(lease),
             people=lease.parties.all(),
         )
         hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
-    return lease
 
 
 def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
@@ -266,15 +272,5 @@ def lease_reinstate(*, lease: Lease, actor=None) -> Lease:
     lease.status = lease_status_on(
         start_date=lease.start_date, end_date=None, day=timezone.localdate()
     )
-    with transaction.atomic():
-        _save_checked(lease)
-        record = record_change(
-            instance=lease,
-            action="reinstate",
-            actor=actor,
-            before=before,
-            after=snapshot(lease),
-            people=lease.parties.all(),
-        )
-        hooks.lease_changed.call(hooks.LeaseChange(record=record, lease=lease))
+    _save_recorded(lease, action="reinstate", actor=actor, before=before)
     return lease
