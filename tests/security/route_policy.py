@@ -315,3 +315,20 @@ POLICY: dict[str, Entry] = {
     "waitlist_public:verify": Entry(PUBLIC),
     "waitlist_public:wishes": Entry(APPLICANT, obj="application"),
 }
+
+
+def _merge_areas() -> None:
+    """Add each area's entries (tests/security/areas/); a route declared twice is an error."""
+    import importlib
+
+    from tests.security.areas import AREAS
+
+    for area in AREAS:
+        module = importlib.import_module(f"tests.security.areas.{area}")
+        twice = set(module.POLICY) & set(POLICY)
+        assert not twice, f"declared twice (areas/{area}.py and route_policy.py): {twice}"
+        POLICY.update(module.POLICY)
+        PUBLIC_FOR_ANONYMOUS.update(module.PUBLIC_FOR_ANONYMOUS)
+
+
+_merge_areas()

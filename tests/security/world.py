@@ -342,3 +342,18 @@ KWARG_VALUES: dict[str, str] = {
     "uidb64": "MQ",
     "token": "set-password",
 }
+
+
+def _merge_areas() -> None:
+    """Add each area's builders and URL kwargs (tests/security/areas/)."""
+    import importlib
+
+    from tests.security.areas import AREAS
+
+    for area in AREAS:
+        module = importlib.import_module(f"tests.security.areas.{area}")
+        BUILDERS.update(module.BUILDERS)
+        KWARG_OBJECTS.update(module.KWARG_OBJECTS)
+
+
+_merge_areas()

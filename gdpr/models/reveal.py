@@ -1,4 +1,4 @@
-"""Personal-data records kept for GDPR accountability (docs/domain.md, "Personal data")."""
+"""The CPR reveal log (every full CPR number shown)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,14 @@
+"""Personal-data records kept for GDPR accountability (docs/domain.md, "Personal data").
+
+One module per area; each area's models are imported here so Django finds them.
+"""
+
+from .reveal import CprReveal
+
+# -- retention schedule, runs and anonymisation (issue 15)
+
+# -- data-subject requests, consents, contact form (issue 15)
+
+# -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+
+__all__ = ["CprReveal"]
