@@ -14,3 +14,9 @@ class GdprConfig(AppConfig):
         from . import services
 
         hooks.cpr_reveal_loggers.register(services.cpr_reveal_log)
+
+        # -- retention schedule, runs and anonymisation (issue 15)
+
+        # -- data-subject requests, consents, contact form (issue 15)
+
+        # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
