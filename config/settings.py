@@ -197,6 +197,21 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Lease documents (issue 15): kept through Django's storage API, never at a public URL (the
+# download view serves them to the organisation's staff). File system under MEDIA_ROOT by
+# default; in production an S3-compatible backend, e.g. django-storages'
+# "storages.backends.s3.S3Storage" with its options as JSON in LEASE_DOCUMENTS_STORAGE_OPTIONS.
+STORAGES["lease_documents"] = {
+    "BACKEND": env.str(
+        "LEASE_DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json(
+        "LEASE_DOCUMENTS_STORAGE_OPTIONS",
+        default={"location": str(MEDIA_ROOT / "lease-documents"), "base_url": "/ikke-offentlig/"},
+    ),
+}
+# The largest lease document accepted, in megabytes.
+LEASE_DOCUMENT_MAX_MB = env.int("LEASE_DOCUMENT_MAX_MB", default=20)
 
 # Security: secure by default, relaxed only by an explicit environment value (local HTTP).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -18,5 +18,8 @@ class GdprConfig(AppConfig):
         # -- retention schedule, runs and anonymisation (issue 15)
 
         # -- data-subject requests, consents, contact form (issue 15)
+        from . import rights
+
+        hooks.cpr_storage_guards.register(rights.cpr_storage_guard)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)

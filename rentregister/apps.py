@@ -24,3 +24,7 @@ class RentregisterConfig(AppConfig):
         from .services import sync
 
         hooks.person_moved.register(sync.person_moved)
+        # issue 15: the filing consent is listed in gdpr's consent register (core.consents)
+        from core import consents
+
+        consents.consent_sources.register(selectors.consent_entries)

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.consents import ConsentEntry
+from core.formatting import user_name
 from tenancy.hooks import AttentionItem
 from tenancy.models import Lease, Organisation, Person, normalise_search
 from tenancy.selectors import organisation_ids_for
@@ -110,6 +112,27 @@ def consent_history(*, person: Person) -> QuerySet[FilingConsent]:
     """The person's consents to file their CPR number, newest first (the caller has
     already scoped the person to the user's organisation)."""
     return FilingConsent.objects.filter(person=person).select_related("recorded_by")
+
+
+def consent_entries(*, organisation_id: int, person_ids=None) -> list[ConsentEntry]:
+    """The filing consents in gdpr's consent register (a core.consents source): one query
+    for the organisation or the given people."""
+    qs = FilingConsent.objects.filter(organisation_id=organisation_id).select_related("recorded_by")
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    return [
+        ConsentEntry(
+            person_id=consent.person_id,
+            purpose="rent_register_cpr",
+            purpose_label=_("Indberetning af CPR-nummer til huslejeregistret"),
+            given_at=consent.given_at,
+            withdrawn_at=consent.withdrawn_at,
+            recorded_by=user_name(consent.recorded_by),
+            evidence=consent.note,
+            source=_("Huslejeregister"),
+        )
+        for consent in qs.order_by("-given_at", "-pk")
+    ]
 
 
 def lease_for_user(*, user, number: str, organisation: Organisation | None = None) -> Lease | None:

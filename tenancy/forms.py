@@ -8,11 +8,38 @@ from django.utils.translation import gettext_lazy as _
 from core.cpr import normalise_cpr
 from core.filters import MAX_ID
 
+from . import hooks
 from .choices import HeatingForm, HolderType, UtilityPayment
+from .documents import LeaseDocumentKind
 from .terms import LEASE_TERMS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": 0}
+
+
+class CprBasisFields(forms.Form):
+    """The recorded basis for storing a CPR number (issue 15): a consent or another basis,
+    and where it is documented. Required by the service whenever a new number is stored
+    for a person without a basis already recorded."""
+
+    cpr_basis = forms.ChoiceField(
+        label=_("Grundlag for at gemme CPR-nummeret"),
+        choices=hooks.CPR_BASIS_CHOICES,
+        required=False,
+    )
+    cpr_evidence = forms.CharField(
+        label=_("Dokumentation for grundlaget"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            'Fx "Underskrevet samtykke i lejesagen 12.03.2026". Kræves med et nyt CPR-nummer.'
+        ),
+    )
+
+    def cpr_basis_value(self):
+        return hooks.cpr_basis_from(
+            self.cleaned_data.get("cpr_basis"), self.cleaned_data.get("cpr_evidence")
+        )
 
 
 class PartiesField(forms.ModelMultipleChoiceField):
@@ -79,7 +106,7 @@ class LeaseTermsMixin(forms.Form):
         return {name: self.cleaned_data[name] for name in LEASE_TERMS}
 
 
-class LeaseCreateForm(LeaseTermsMixin):
+class LeaseCreateForm(CprBasisFields, LeaseTermsMixin):
     """A new lease on a unit: parties from the organisation's people and/or one new person."""
 
     parties = PartiesField(queryset=None, label=_("Lejere"), required=False)
@@ -94,7 +121,15 @@ class LeaseCreateForm(LeaseTermsMixin):
     start_date = forms.DateField(label=_("Startdato"), widget=DATE_WIDGET)
     rent = forms.DecimalField(label=_("Husleje pr. måned (kr.)"), **MONEY)
 
-    field_order = ["parties", "new_party_name", "new_party_cpr", "start_date", "rent"]
+    field_order = [
+        "parties",
+        "new_party_name",
+        "new_party_cpr",
+        "cpr_basis",
+        "cpr_evidence",
+        "start_date",
+        "rent",
+    ]
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,7 +231,7 @@ class LeaseCorrectForm(LeaseTermsMixin):
     field_order = ["reason", "rent", "rent_effective_date", "confirm_large_drop"]
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(CprBasisFields):
     """Change a person (tenancy.services.person_update). A new CPR number for a lease
     party is a correction with a reason, never a way to put another person on the lease."""
 
@@ -230,4 +265,17 @@ class CprRevealForm(forms.Form):
         label=_("Formål"),
         max_length=200,
         help_text=_("Hvorfor skal du se CPR-nummeret? Visningen logges med formålet."),
+    )
+
+
+class LeaseDocumentForm(forms.Form):
+    """Upload a lease document (tenancy.services.lease_document_upload checks the content)."""
+
+    kind = forms.ChoiceField(label=_("Type"), choices=LeaseDocumentKind.choices)
+    title = forms.CharField(label=_("Titel"), max_length=200)
+    document_date = forms.DateField(label=_("Dokumentets dato"), required=False, widget=DATE_WIDGET)
+    file = forms.FileField(
+        label=_("Fil"),
+        help_text=_("PDF, JPEG eller PNG."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
+from django.utils.translation import gettext_lazy as _
+
 from core.hooks import Hook
 
 if TYPE_CHECKING:
@@ -96,3 +98,40 @@ class PersonMove:
 # Called by cprlookup (inside the transaction that records the moves) with the moves of one
 # batch; filled by rentregister (a move during a temporary rehousing: the "contact UDK" task).
 person_moved: Hook[Callable[[list[PersonMove]], None]] = Hook("person_moved")
+
+
+# --- issue 15 (data-subject rights): a CPR number is stored only on a recorded basis --------
+
+
+@dataclass(frozen=True)
+class CprBasis:
+    """Why a CPR number may be stored: the person's consent or another basis (e.g. the
+    lease requires it), with the evidence (where the consent is, which rule applies)."""
+
+    kind: str  # "consent", "contract" or "legal_obligation" (gdpr.models.BasisKind)
+    evidence: str
+
+
+# The bases a caseworker can name (gdpr.models.BasisKind has the same codes).
+CPR_BASIS_CHOICES = [
+    ("consent", _("Samtykke fra personen")),
+    ("contract", _("Nødvendigt for lejeaftalen")),
+    ("legal_obligation", _("Retlig forpligtelse")),
+]
+
+
+def cpr_basis_from(kind: str | None, evidence: str | None) -> CprBasis | None:
+    """The basis a form or API call named, or None when no evidence was given."""
+    evidence = (evidence or "").strip()
+    return CprBasis(kind=kind or "consent", evidence=evidence) if evidence else None
+
+
+class CprStorageGuard(Protocol):
+    def __call__(self, *, person: "Person", basis: CprBasis | None, actor: object) -> None: ...
+
+
+# Called by tenancy.services.person_create / person_update inside the transaction that
+# stores a new or changed CPR number; filled by gdpr, which records `basis` or, without one,
+# raises a DomainError unless the person already has a recorded basis. Fails closed: no
+# guard registered, no CPR number stored.
+cpr_storage_guards: Hook[CprStorageGuard] = Hook("cpr_storage_guards")

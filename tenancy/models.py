@@ -622,6 +622,7 @@ class ExportJob(models.Model):
 
 
 # Models kept in their own modules (this one is long enough).
+from .documents import LeaseDocument  # noqa: E402
 from .periods import LeaseRentPeriod  # noqa: E402
 
 __all__ = [
@@ -631,6 +632,7 @@ __all__ = [
     "Entrance",
     "ExportJob",
     "Lease",
+    "LeaseDocument",
     "LeaseRentPeriod",
     "Membership",
     "Organisation",

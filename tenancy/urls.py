@@ -29,4 +29,11 @@ urlpatterns = [
     # issue 12 (domain): corrections as an action; a person's details (CPR as a correction)
     path("lejemaal/<int:pk>/ret-fejl/", views.lease_correct, name="lease_correct"),
     path("personer/<int:pk>/ret/", person_edit, name="person_edit"),
+    # issue 15: lease documents (served to the organisation's staff only)
+    path("lejemaal/<int:pk>/dokumenter/", views.lease_documents, name="lease_documents"),
+    path(
+        "lejemaal/<int:pk>/dokumenter/<int:document_pk>/",
+        views.lease_document_download,
+        name="lease_document_download",
+    ),
 ]

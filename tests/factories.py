@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from tenancy import services
 from tenancy.choices import OrganisationKind, Role
+from tenancy.hooks import CprBasis
 from tenancy.models import Building, Department, Entrance, Membership, Organisation, Property, Unit
 
 
@@ -124,6 +125,8 @@ def make_cpr(birth: date = date(1980, 5, 17)) -> str:
 
 
 def make_person(organisation, name="Jens Hansen", cpr=None, **kwargs):
+    # A CPR number is stored only on a recorded basis (issue 15): the test tenant consented.
+    kwargs.setdefault("cpr_basis", CprBasis(kind="consent", evidence="Samtykke i lejesagen"))
     return services.person_create(
         organisation=organisation, name=name, cpr=make_cpr() if cpr is None else cpr, **kwargs
     )

@@ -8,6 +8,13 @@ from .reveal import CprReveal
 # -- retention schedule, runs and anonymisation (issue 15)
 
 # -- data-subject requests, consents, contact form (issue 15)
+# isort: off
+from .rights import BasisKind as BasisKind, Consent as Consent, ConsentPurpose as ConsentPurpose
+from .rights import ContactEnquiry as ContactEnquiry, Objection as Objection
+from .rights import ObjectionPurpose as ObjectionPurpose, RequestKind as RequestKind
+from .rights import RequestStatus as RequestStatus, Restriction as Restriction
+from .rights import SubjectRequest as SubjectRequest
+# isort: on
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.cpr import normalise_cpr
 from core.crypto import search_hash
 
-from .. import services
+from .. import hooks, services
 from ..models import Person
 from .base import ServiceAdmin, ServiceForm
 
@@ -24,19 +24,34 @@ class PersonFormMixin(forms.Form):
     )
 
 
-class PersonAddForm(PersonFormMixin, ServiceForm):
+class CprBasisAdminFields(forms.Form):
+    cpr_basis = forms.ChoiceField(
+        label=_("Grundlag for at gemme CPR-nummeret"),
+        choices=hooks.CPR_BASIS_CHOICES,
+        required=False,
+    )
+    cpr_evidence = forms.CharField(
+        label=_("Dokumentation for grundlaget"), max_length=500, required=False
+    )
+
+
+class PersonAddForm(CprBasisAdminFields, PersonFormMixin, ServiceForm):
     class Meta:
         model = Person
         fields = ["organisation", *PERSON_FIELDS]
 
     def run_service(self):
         data = {k: v for k, v in self.cleaned_data.items() if k != "organisation"}
+        basis = hooks.cpr_basis_from(data.pop("cpr_basis", None), data.pop("cpr_evidence", None))
         return services.person_create(
-            organisation=self.cleaned_data["organisation"], actor=self.actor, **data
+            organisation=self.cleaned_data["organisation"],
+            actor=self.actor,
+            cpr_basis=basis,
+            **data,
         )
 
 
-class PersonChangeForm(PersonFormMixin, ServiceForm):
+class PersonChangeForm(CprBasisAdminFields, PersonFormMixin, ServiceForm):
     remove_cpr = forms.BooleanField(label=_("Fjern CPR-nummeret"), required=False)
     reason = forms.CharField(
         label=_("Begrundelse for rettelse af CPR-nummer"),
@@ -72,6 +87,9 @@ class PersonChangeForm(PersonFormMixin, ServiceForm):
             actor=self.actor,
             cpr=cpr,
             reason=self.cleaned_data.get("reason", ""),
+            cpr_basis=hooks.cpr_basis_from(
+                self.cleaned_data.get("cpr_basis"), self.cleaned_data.get("cpr_evidence")
+            ),
             **fields,
         )
 

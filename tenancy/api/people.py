@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api import StrictInputSerializer, validated
 
-from .. import selectors, services
+from .. import hooks, selectors, services
 from ..filters import PersonFilter, full_cpr
 from ..models import Organisation, Person
 from .common import ScopedPk
@@ -62,6 +62,20 @@ class PersonUpdateSerializer(StrictInputSerializer):
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=20, allow_blank=True, required=False)
     protected = serializers.BooleanField(required=False)
+    cpr_basis = serializers.ChoiceField(
+        choices=hooks.CPR_BASIS_CHOICES,
+        required=False,
+        help_text=gettext_lazy("Grundlaget for at gemme CPR-nummeret (standard: samtykke)."),
+    )
+    cpr_evidence = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        required=False,
+        help_text=gettext_lazy(
+            "Hvor grundlaget er dokumenteret; påkrævet med et nyt CPR-nummer, når personen "
+            "ikke allerede har et registreret grundlag."
+        ),
+    )
     reason = serializers.CharField(
         max_length=300,
         allow_blank=True,
@@ -180,14 +194,16 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = validated(PersonCreateSerializer, request)
         data.pop("reason", None)
-        person = services.person_create(actor=request.user, **data)
+        basis = hooks.cpr_basis_from(data.pop("cpr_basis", None), data.pop("cpr_evidence", None))
+        person = services.person_create(actor=request.user, cpr_basis=basis, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PersonUpdateSerializer, responses={200: PersonSerializer})
     def partial_update(self, request, *args, **kwargs):
         person = self.get_object()
         data = validated(PersonUpdateSerializer, request, partial=True)
-        person = services.person_update(person=person, actor=request.user, **data)
+        basis = hooks.cpr_basis_from(data.pop("cpr_basis", None), data.pop("cpr_evidence", None))
+        person = services.person_update(person=person, actor=request.user, cpr_basis=basis, **data)
         return Response(PersonSerializer(person).data)
 
     @extend_schema(

@@ -5,6 +5,7 @@ One module per topic (people, portfolio, leases); callers use `tenancy.services.
 """
 
 from .corrections import lease_correct
+from .documents import lease_document_upload
 from .leases import (
     FAR_FUTURE,
     LEASE_TERMS,
@@ -48,6 +49,7 @@ __all__ = [
     "lease_change_rent",
     "lease_correct",
     "lease_create",
+    "lease_document_upload",
     "lease_end",
     "lease_reinstate",
     "lease_status_on",

@@ -32,8 +32,11 @@ def person_create(
     phone: str = "",
     protected: bool = False,
     actor=None,
+    cpr_basis: hooks.CprBasis | None = None,
 ) -> Person:
-    """Create a person; a CPR number is validated, encrypted and gives the birth date."""
+    """Create a person; a CPR number is validated, encrypted and gives the birth date. It
+    is stored only on a recorded basis (`cpr_basis`: consent or another basis, checked and
+    recorded by tenancy.hooks.cpr_storage_guards, i.e. gdpr)."""
     person = Person(
         organisation=organisation,
         name=name.strip(),
@@ -46,10 +49,20 @@ def person_create(
     full_clean(person)
     with transaction.atomic():
         person.save()
+        if person.cpr_hash:
+            _guard_cpr_storage(person, cpr_basis, actor)
         record_change(
             instance=person, action="create", actor=actor, before=None, after=snapshot(person)
         )
     return person
+
+
+def _guard_cpr_storage(person: Person, basis: "hooks.CprBasis | None", actor) -> None:
+    """A CPR number is stored only on a recorded basis (docs/privacy.md): the guards (gdpr)
+    record `basis` or refuse; without any guard nothing is stored."""
+    if not len(hooks.cpr_storage_guards):
+        raise DomainError({"cpr": [_("CPR-numre kan ikke gemmes: intet samtykkeregister.")]})
+    hooks.cpr_storage_guards.call(person=person, basis=basis, actor=actor)
 
 
 def person_cpr_reveal(*, user, person: Person, purpose: str) -> str:
@@ -98,7 +111,13 @@ def _apply_cpr(person: Person, cpr: str) -> None:
 
 
 def person_update(
-    *, person: Person, actor=None, cpr: str | None = None, reason: str = "", **fields
+    *,
+    person: Person,
+    actor=None,
+    cpr: str | None = None,
+    reason: str = "",
+    cpr_basis: hooks.CprBasis | None = None,
+    **fields,
 ) -> Person:
     """Update contact details, name, protection or CPR number.
 
@@ -134,6 +153,8 @@ def person_update(
         reason = _check_party_identity_change(person, name_changed, reason)
     with transaction.atomic():
         person.save()
+        if person.cpr_hash and person.cpr_hash != old[1]:
+            _guard_cpr_storage(person, cpr_basis, actor)
         after = snapshot(person)
         if person.cpr_hash != old[1] and after.get("cpr_masked") == before.get("cpr_masked"):
             # Only the last four digits changed: say so without showing them.

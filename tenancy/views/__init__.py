@@ -5,6 +5,7 @@ the switcher), writes through tenancy.services; a DomainError becomes a form err
 module per topic; the URLconf imports the views from here.
 """
 
+from .documents import lease_document_download, lease_documents
 from .exports import export_download, export_job_detail, export_job_file, export_job_status
 from .frame import dashboard, organisation_switch, search
 from .leases import (
@@ -33,6 +34,8 @@ __all__ = [
     "lease_correct",
     "lease_create",
     "lease_detail",
+    "lease_document_download",
+    "lease_documents",
     "lease_edit",
     "lease_end",
     "lease_list",

@@ -46,6 +46,7 @@ def lease_detail(request, pk):
             # Other apps' panels (tenancy.hooks.lease_panels): the lease's filings and tasks.
             "panels": [panel(request, lease) for panel in hooks.lease_panels],
             "rent_periods": _rent_periods(lease),
+            "documents": lease.documents.select_related("uploaded_by")[:10],
         },
     )
 
@@ -89,6 +90,7 @@ def lease_create(request, unit_pk):
                             organisation=unit.organisation,
                             name=data["new_party_name"],
                             cpr=data["new_party_cpr"],
+                            cpr_basis=form.cpr_basis_value(),
                             actor=request.user,
                         )
                     )
@@ -104,7 +106,11 @@ def lease_create(request, unit_pk):
             apply_domain_error(
                 form,
                 exc,
-                {"cpr": "new_party_cpr", "name": "new_party_name", "birth_date": "new_party_cpr"},
+                {
+                    "cpr": "new_party_cpr",
+                    "name": "new_party_name",
+                    "birth_date": "new_party_cpr",
+                },
             )
         else:
             messages.success(request, _("Lejemål %s er oprettet.") % lease.number)

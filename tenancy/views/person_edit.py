@@ -36,6 +36,7 @@ def person_edit(request, pk):
                 actor=request.user,
                 cpr=data["cpr"] or None,
                 reason=data["reason"],
+                cpr_basis=form.cpr_basis_value(),
                 **fields,
             )
         except DomainError as exc:

@@ -123,6 +123,8 @@ def test_person_add_goes_through_service_and_encrypts_cpr(admin_client, organisa
             "organisation": organisation.pk,
             "name": "Karen Jensen",
             "cpr": CPR,
+            "cpr_basis": "consent",
+            "cpr_evidence": "Underskrevet samtykke",
             "email": "",
             "phone": "",
             "_save": "1",

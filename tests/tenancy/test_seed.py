@@ -27,6 +27,7 @@ from tenancy.demo_data import (
     cpr_passes_modulus11,
     make_cpr,
 )
+from tenancy.hooks import CprBasis
 from tenancy.models import (
     ChangeRecord,
     Entrance,
@@ -277,7 +278,12 @@ def test_seed_scale_data_works_with_the_services():
     unit = lease.unit
     previous = Lease.objects.filter(unit=unit).count()
     services.lease_end(lease=lease, end_date=lease.start_date + timedelta(days=400))
-    person = services.person_create(organisation=org, name="Ny Lejer", cpr="0101901234")
+    person = services.person_create(
+        organisation=org,
+        name="Ny Lejer",
+        cpr="0101901234",
+        cpr_basis=CprBasis(kind="consent", evidence="Samtykke"),
+    )
     new = services.lease_create(
         unit=unit,
         parties=[person],

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from tenancy import services
+from tenancy import hooks, services
 from tenancy.choices import HeatingForm, HolderType, LeaseStatus, LettingCode, Role
 from tenancy.demo_data import (
     DEMO_ORGANISATIONS,
@@ -394,6 +394,7 @@ class DemoBuilder:
             organisation=org,
             name=name,
             cpr=cpr,
+            cpr_basis=hooks.CprBasis(kind="consent", evidence="Samtykke i lejesagen (demodata)"),
             email=email_for(name, self.email_n, rng.choice(EMAIL_DOMAINS))
             if rng.random() < 0.6
             else "",

@@ -1,0 +1,82 @@
+"""Lease documents (issue 15): the contract with its addenda, rent notices, improvement
+increases, rent-tribunal rulings and judgments, kept on the lease.
+
+Files go through Django's storage API: the `lease_documents` storage in settings.STORAGES
+(the file system under MEDIA_ROOT/lease-documents by default; an S3-compatible backend in
+production, see .env.example). They are never served from a public media URL, only by the
+download view to the organisation's staff. Lease law requires keeping them, so they survive
+anonymisation of the tenant (docs/privacy.md)."""
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_lazy as _
+
+
+class LeaseDocumentStorage(LazyObject):
+    """settings.STORAGES["lease_documents"], looked up on first use (not at import), like
+    Django's default_storage; `reset()` makes the next use look it up again (tests)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["lease_documents"]
+
+    def reset(self) -> None:
+        self._wrapped = empty
+
+
+_storage = LeaseDocumentStorage()
+
+
+def lease_document_storage():
+    """The storage lease documents live in (settings.STORAGES["lease_documents"])."""
+    return _storage
+
+
+class LeaseDocumentKind(models.TextChoices):
+    CONTRACT = "contract", _("Lejekontrakt")
+    ADDENDUM = "addendum", _("Tillæg til lejekontrakten")
+    RENT_NOTICE = "rent_notice", _("Huslejevarsel")
+    IMPROVEMENT = "improvement", _("Forbedringsforhøjelse")
+    TRIBUNAL_RULING = "tribunal_ruling", _("Huslejenævnsafgørelse")
+    JUDGMENT = "judgment", _("Dom")
+
+
+class LeaseDocument(models.Model):
+    """One document on a lease. The file's name in storage is random (no personal data in
+    a path); the uploaded name is kept for display only."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    lease = models.ForeignKey(
+        "tenancy.Lease",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("lejemål"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=LeaseDocumentKind.choices)
+    title = models.CharField(_("titel"), max_length=200)
+    document_date = models.DateField(_("dokumentets dato"), null=True, blank=True)
+    file = models.FileField(_("fil"), storage=lease_document_storage, max_length=300)
+    original_name = models.CharField(_("filnavn"), max_length=200)
+    content_type = models.CharField(_("filtype"), max_length=50)
+    size = models.PositiveIntegerField(_("størrelse (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploadet"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploadet af"),
+    )
+
+    class Meta:
+        verbose_name = _("lejemålsdokument")
+        verbose_name_plural = _("lejemålsdokumenter")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["lease", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
