@@ -23,3 +23,6 @@ class GdprConfig(AppConfig):
         hooks.cpr_storage_guards.register(rights.cpr_storage_guard)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+        from .disclosure import log as disclosure_log
+
+        hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)

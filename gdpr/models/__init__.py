@@ -17,5 +17,9 @@ from .rights import SubjectRequest as SubjectRequest
 # isort: on
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+# isort: split
+from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
 
 __all__ = ["CprReveal"]
+# issue 16
+__all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]

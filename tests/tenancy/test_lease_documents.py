@@ -53,7 +53,8 @@ def test_pdf_png_jpeg_are_kept_by_content(unit, caseworker, content, expected, t
     assert document.uploaded_by == caseworker
     assert document.size == len(content)
     # a random storage name: nothing from the upload's name or the tenant in the path
-    assert "x.bin" not in document.file.name and lease.number not in document.file.name
+    assert "x.bin" not in document.file.name
+    assert lease.number not in document.file.name
     assert (tmp_path / "docs" / document.file.name).read_bytes() == content
 
 
