@@ -212,6 +212,10 @@ STORAGES["lease_documents"] = {
 }
 # The largest lease document accepted, in megabytes.
 LEASE_DOCUMENT_MAX_MB = env.int("LEASE_DOCUMENT_MAX_MB", default=20)
+# Data-subject requests: the dashboard warns this many days before a deadline.
+GDPR_REQUEST_WARN_DAYS = env.int("GDPR_REQUEST_WARN_DAYS", default=7)
+# The public contact form: submissions per address (django-ratelimit style "n/period").
+CONTACT_FORM_RATE = env.str("CONTACT_FORM_RATE", default="5/h")
 
 # Security: secure by default, relaxed only by an explicit environment value (local HTTP).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

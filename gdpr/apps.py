@@ -18,9 +18,12 @@ class GdprConfig(AppConfig):
         # -- retention schedule, runs and anonymisation (issue 15)
 
         # -- data-subject requests, consents, contact form (issue 15)
-        from . import rights
+        from .subject import rights
 
         hooks.cpr_storage_guards.register(rights.cpr_storage_guard)
+        from .subject import requests as subject_requests
+
+        hooks.attention_items.register(subject_requests.attention_items)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
         from .disclosure import log as disclosure_log

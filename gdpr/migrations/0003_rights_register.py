@@ -6,124 +6,446 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gdpr', '0002_disclosure_log'),
-        ('tenancy', '0008_lease_documents'),
+        ("gdpr", "0002_disclosure_log"),
+        ("tenancy", "0008_lease_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('cpr_storage', 'Opbevaring af CPR-nummer'), ('health', 'Helbredsoplysninger (handicapindretning)')], max_length=30, verbose_name='formål')),
-                ('basis', models.CharField(choices=[('consent', 'Samtykke'), ('contract', 'Nødvendigt for lejeaftalen'), ('legal_obligation', 'Retlig forpligtelse')], default='consent', max_length=20, verbose_name='grundlag')),
-                ('given_at', models.DateTimeField(verbose_name='givet')),
-                ('evidence', models.CharField(max_length=500, verbose_name='dokumentation')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='trukket tilbage')),
-                ('withdrawal_evidence', models.CharField(blank=True, max_length=500, verbose_name='dokumentation for tilbagekaldelse')),
-                ('given_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registreret af')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organisation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gdpr_consents', to='tenancy.person', verbose_name='person')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='tilbagekaldelse registreret af')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("cpr_storage", "Opbevaring af CPR-nummer"),
+                            ("health", "Helbredsoplysninger (handicapindretning)"),
+                        ],
+                        max_length=30,
+                        verbose_name="formål",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Samtykke"),
+                            ("contract", "Nødvendigt for lejeaftalen"),
+                            ("legal_obligation", "Retlig forpligtelse"),
+                        ],
+                        default="consent",
+                        max_length=20,
+                        verbose_name="grundlag",
+                    ),
+                ),
+                ("given_at", models.DateTimeField(verbose_name="givet")),
+                ("evidence", models.CharField(max_length=500, verbose_name="dokumentation")),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="trukket tilbage"),
+                ),
+                (
+                    "withdrawal_evidence",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="dokumentation for tilbagekaldelse"
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registreret af",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gdpr_consents",
+                        to="tenancy.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tilbagekaldelse registreret af",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'samtykke eller grundlag',
-                'verbose_name_plural': 'samtykker og grundlag',
-                'ordering': ['-given_at', '-pk'],
-                'indexes': [models.Index(fields=['organisation', 'given_at'], name='gdpr_consen_organis_c14b3c_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('person', 'purpose'), name='gdpr_consent_one_active_per_purpose'), models.CheckConstraint(condition=models.Q(('evidence', ''), _negated=True), name='gdpr_consent_has_evidence')],
+                "verbose_name": "samtykke eller grundlag",
+                "verbose_name_plural": "samtykker og grundlag",
+                "ordering": ["-given_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "given_at"], name="gdpr_consen_organis_c14b3c_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("person", "purpose"),
+                        name="gdpr_consent_one_active_per_purpose",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("evidence", ""), _negated=True),
+                        name="gdpr_consent_has_evidence",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ContactEnquiry',
+            name="ContactEnquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='navn')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='telefon')),
-                ('home', models.CharField(max_length=200, verbose_name='bolig')),
-                ('message', models.TextField(blank=True, max_length=2000, verbose_name='besked')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='modtaget')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='behandlet')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='behandlet af')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="navn")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="telefon")),
+                ("home", models.CharField(max_length=200, verbose_name="bolig")),
+                ("message", models.TextField(blank=True, max_length=2000, verbose_name="besked")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="modtaget"),
+                ),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="behandlet"),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="behandlet af",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'henvendelse fra kontaktformularen',
-                'verbose_name_plural': 'henvendelser fra kontaktformularen',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['organisation', 'created_at'], name='gdpr_contac_organis_7c1b97_idx')],
+                "verbose_name": "henvendelse fra kontaktformularen",
+                "verbose_name_plural": "henvendelser fra kontaktformularen",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "created_at"], name="gdpr_contac_organis_7c1b97_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('market_statistics', 'Markedsstatistik (EjendomDanmark)'), ('marketing', 'Markedsføring og nyhedsbreve')], max_length=30, verbose_name='formål')),
-                ('recorded_at', models.DateTimeField(verbose_name='registreret')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='bemærkning')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='trukket tilbage')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organisation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gdpr_objections', to='tenancy.person', verbose_name='person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registreret af')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("market_statistics", "Markedsstatistik (EjendomDanmark)"),
+                            ("marketing", "Markedsføring og nyhedsbreve"),
+                        ],
+                        max_length=30,
+                        verbose_name="formål",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="registreret")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="bemærkning")),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="trukket tilbage"),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gdpr_objections",
+                        to="tenancy.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registreret af",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indsigelse',
-                'verbose_name_plural': 'indsigelser',
-                'ordering': ['-recorded_at', '-pk'],
-                'indexes': [models.Index(fields=['purpose', 'withdrawn_at'], name='gdpr_object_purpose_66094f_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('person', 'purpose'), name='gdpr_objection_one_active_per_purpose')],
+                "verbose_name": "indsigelse",
+                "verbose_name_plural": "indsigelser",
+                "ordering": ["-recorded_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["purpose", "withdrawn_at"], name="gdpr_object_purpose_66094f_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("person", "purpose"),
+                        name="gdpr_objection_one_active_per_purpose",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Restriction',
+            name="Restriction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500, verbose_name='begrundelse')),
-                ('started_at', models.DateTimeField(verbose_name='begrænset fra')),
-                ('lifted_at', models.DateTimeField(blank=True, null=True, verbose_name='ophævet')),
-                ('lift_reason', models.CharField(blank=True, max_length=500, verbose_name='begrundelse for ophævelse')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organisation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gdpr_restrictions', to='tenancy.person', verbose_name='person')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registreret af')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500, verbose_name="begrundelse")),
+                ("started_at", models.DateTimeField(verbose_name="begrænset fra")),
+                ("lifted_at", models.DateTimeField(blank=True, null=True, verbose_name="ophævet")),
+                (
+                    "lift_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="begrundelse for ophævelse"
+                    ),
+                ),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gdpr_restrictions",
+                        to="tenancy.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registreret af",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'begrænsning af behandling',
-                'verbose_name_plural': 'begrænsninger af behandling',
-                'ordering': ['-started_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('lifted_at__isnull', True)), fields=('person',), name='gdpr_restriction_one_active')],
+                "verbose_name": "begrænsning af behandling",
+                "verbose_name_plural": "begrænsninger af behandling",
+                "ordering": ["-started_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("lifted_at__isnull", True)),
+                        fields=("person",),
+                        name="gdpr_restriction_one_active",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SubjectRequest',
+            name="SubjectRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('access', 'Indsigt'), ('portability', 'Dataportabilitet'), ('rectification', 'Berigtigelse'), ('erasure', 'Sletning'), ('restriction', 'Begrænsning'), ('objection', 'Indsigelse')], max_length=20, verbose_name='type')),
-                ('received_on', models.DateField(verbose_name='modtaget')),
-                ('deadline', models.DateField(verbose_name='frist')),
-                ('extended', models.BooleanField(default=False, verbose_name='forlænget')),
-                ('extension_reason', models.CharField(blank=True, max_length=500, verbose_name='begrundelse for forlængelse')),
-                ('details', models.TextField(blank=True, max_length=2000, verbose_name='anmodningen')),
-                ('status', models.CharField(choices=[('open', 'Åben'), ('completed', 'Besvaret'), ('refused', 'Afvist')], default='open', max_length=12, verbose_name='status')),
-                ('outcome', models.TextField(blank=True, max_length=4000, verbose_name='svar')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='afsluttet')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='afsluttet af')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='oprettet af')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organisation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gdpr_requests', to='tenancy.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access", "Indsigt"),
+                            ("portability", "Dataportabilitet"),
+                            ("rectification", "Berigtigelse"),
+                            ("erasure", "Sletning"),
+                            ("restriction", "Begrænsning"),
+                            ("objection", "Indsigelse"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="modtaget")),
+                ("deadline", models.DateField(verbose_name="frist")),
+                ("extended", models.BooleanField(default=False, verbose_name="forlænget")),
+                (
+                    "extension_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="begrundelse for forlængelse"
+                    ),
+                ),
+                (
+                    "details",
+                    models.TextField(blank=True, max_length=2000, verbose_name="anmodningen"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Åben"),
+                            ("completed", "Besvaret"),
+                            ("refused", "Afvist"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("outcome", models.TextField(blank=True, max_length=4000, verbose_name="svar")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="afsluttet"),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="afsluttet af",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="oprettet af",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gdpr_requests",
+                        to="tenancy.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'anmodning fra den registrerede',
-                'verbose_name_plural': 'anmodninger fra de registrerede',
-                'ordering': ['deadline', 'pk'],
-                'indexes': [models.Index(fields=['organisation', 'status', 'deadline'], name='gdpr_subjec_organis_24dd01_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('deadline__gte', models.F('received_on'))), name='gdpr_request_deadline_after_receipt'), models.CheckConstraint(condition=models.Q(('extended', False), models.Q(('extension_reason', ''), _negated=True), _connector='OR'), name='gdpr_request_extension_has_reason')],
+                "verbose_name": "anmodning fra den registrerede",
+                "verbose_name_plural": "anmodninger fra de registrerede",
+                "ordering": ["deadline", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "status", "deadline"],
+                        name="gdpr_subjec_organis_24dd01_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("deadline__gte", models.F("received_on"))),
+                        name="gdpr_request_deadline_after_receipt",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("extended", False),
+                            models.Q(("extension_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="gdpr_request_extension_has_reason",
+                    ),
+                ],
             },
         ),
     ]

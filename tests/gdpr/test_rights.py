@@ -5,8 +5,9 @@ import pytest
 
 from core import consents as core_consents
 from core.errors import DomainError
-from gdpr import rights, selectors
+from gdpr import selectors
 from gdpr.models import Consent, ConsentPurpose, Objection, Restriction
+from gdpr.subject import rights
 from tenancy import hooks, services
 from tenancy.history import history_for
 from tenancy.models import Person

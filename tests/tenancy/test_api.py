@@ -108,7 +108,14 @@ def test_unit_list_and_filter_by_address(api, organisation):
 def test_person_create_encrypts_cpr_and_returns_it_masked(api, organisation, caseworker):
     response = api.post(
         "/api/people/",
-        {"organisation": organisation.pk, "name": "Jens Hansen", "cpr": CPR, "email": "j@x.dk"},
+        {
+            "organisation": organisation.pk,
+            "name": "Jens Hansen",
+            "cpr": CPR,
+            "email": "j@x.dk",
+            "cpr_basis": "consent",
+            "cpr_evidence": "Underskrevet samtykke",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -467,6 +474,9 @@ def test_bad_ids_in_path_are_404(api, url):
         ({"name": ""}, "name"),
         ({"protected": "maybe"}, "protected"),
         ({"cpr": CPR, "birth_date": "1990-01-01"}, "birth_date"),
+        # issue 15: a CPR number only on a recorded basis
+        ({"cpr": CPR}, "cpr"),
+        ({"cpr": CPR, "cpr_basis": "whim", "cpr_evidence": "x"}, "cpr_basis"),
     ],
 )
 def test_bad_person_input_is_400_with_field(api, organisation, body, field):

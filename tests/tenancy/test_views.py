@@ -464,6 +464,8 @@ def test_new_lease_with_existing_and_new_party(client_cw, organisation, unit):
             parties=[existing.pk],
             new_party_name="Ny Lejer",
             new_party_cpr="020390-1234",
+            cpr_basis="consent",
+            cpr_evidence="Samtykke i lejekontrakten",
             start_date="2024-03-01",
             rent="5500",
         ),

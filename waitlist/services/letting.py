@@ -461,6 +461,11 @@ def _tenant_person(offer: Offer, organisation_id: int, actor) -> Person:
         email=applicant.email,
         phone=applicant.phone,
         actor=actor,
+        # issue 15: a CPR number is stored only on a recorded basis
+        cpr_basis=tenancy_hooks.CprBasis(
+            kind="contract",
+            evidence=_("Fra ventelisteansøgningen ved tildeling af lejemål (tilbud %s)") % offer.pk,
+        ),
     )
 
 

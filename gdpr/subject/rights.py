@@ -15,7 +15,7 @@ from tenancy.hooks import CprBasis
 from tenancy.models import Person
 from tenancy.services import person_update
 
-from .models import (
+from ..models import (
     BasisKind,
     Consent,
     ConsentPurpose,
