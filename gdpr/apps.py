@@ -25,3 +25,6 @@ class GdprConfig(AppConfig):
         # -- data-subject requests, consents, contact form (issue 15)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+        from .disclosure import log as disclosure_log
+
+        hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
