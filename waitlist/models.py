@@ -466,3 +466,7 @@ class ApplicantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text}"
+
+
+# Letting from the joint list (issue 14): vacancies, offer rounds, offers, holds.
+from .models_letting import *  # noqa: E402, F403
