@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('waitlist', '0006_letting'),
+        ("waitlist", "0006_letting"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='applicant',
-            name='anonymised_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='anonymiseret'),
+            model_name="applicant",
+            name="anonymised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="anonymiseret"
+            ),
         ),
         migrations.AddField(
-            model_name='applicant',
-            name='restricted',
-            field=models.BooleanField(default=False, verbose_name='behandling begrænset'),
+            model_name="applicant",
+            name="restricted",
+            field=models.BooleanField(default=False, verbose_name="behandling begrænset"),
         ),
     ]
