@@ -28,3 +28,10 @@ class RentregisterConfig(AppConfig):
         from core import consents
 
         consents.consent_sources.register(selectors.consent_entries)
+
+        # what the app holds about a person, for gdpr (core.personal_data)
+        from core.personal_data import registry
+
+        from .personal_data import RentRegisterPersonalData
+
+        registry.register(RentRegisterPersonalData())
