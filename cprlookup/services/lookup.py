@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from tenancy.choices import LeaseStatus, OrganisationKind
+from tenancy.choices import LIVE_LEASE_STATUSES, LeaseStatus, OrganisationKind
 from tenancy.models import Lease, Organisation
 from tenancy.selectors import organisation_ids_for
 
@@ -133,6 +133,7 @@ def cpr_lookup_perform(
         dar_house_id=dar_house_id,
         address=address,
     )
+    refuse_restricted(target)
     answer = search(client or GctpClient(), target)
     with transaction.atomic():
         key = f"lookup:{uuid.uuid4()}"
@@ -148,6 +149,22 @@ def cpr_lookup_perform(
     if answer.outcome == LookupOutcome.UNAVAILABLE:
         raise CprServiceUnavailable(answer.error_message)
     return lookup
+
+
+def refuse_restricted(target) -> None:
+    """No CPR lookup where a tenant's processing is restricted (GDPR art. 18, issue 15): the
+    flag is set on the person by gdpr through core.personal_data; nothing is called or
+    charged."""
+    if Lease.objects.filter(
+        unit__in=target.units, status__in=LIVE_LEASE_STATUSES, parties__restricted=True
+    ).exists():
+        raise DomainError(
+            _(
+                "CPR-opslag er stoppet for denne adresse: en lejer her har fået begrænset "
+                "behandlingen af sine personoplysninger (GDPR art. 18). Opslaget kan først "
+                "foretages, når begrænsningen er ophævet på personens side under GDPR."
+            )
+        )
 
 
 def _clean_purpose(purpose: str | None) -> str:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import personal_data
 from core.errors import DomainError
 from tenancy.history import record_change, snapshot
 from tenancy.hooks import CprBasis
@@ -218,6 +219,20 @@ def objection_withdraw(*, objection: Objection, actor=None) -> Objection:
 # --- restriction of processing ----------------------------------------------------------------
 
 
+def subject_of(person: Person) -> personal_data.Subject:
+    """The person as a data subject across every app (their applicant records found by CPR
+    number too), within their organisation."""
+    return personal_data.resolve(
+        personal_data.Subject.of(organisation_ids=[person.organisation_id], person_ids=[person.pk])
+    )
+
+
+def _flag(person: Person, *, on: bool) -> None:
+    """Every app flags (or unflags) its rows of the person; their services then refuse
+    processing (core.personal_data.restrict)."""
+    personal_data.restrict(subject_of(person), on=on)
+
+
 def restriction_start(*, person: Person, reason: str, actor=None) -> Restriction:
     """Restrict processing of the person's data until lifted (GDPR art. 18): the services
     of every app refuse offers, CPR lookups and exports (other than legal ones) for them."""
@@ -233,6 +248,7 @@ def restriction_start(*, person: Person, reason: str, actor=None) -> Restriction
             started_at=timezone.now(),
             started_by=_user(actor),
         )
+        _flag(person, on=True)
         record_change(
             instance=restriction,
             action="restriction_started",
@@ -255,6 +271,7 @@ def restriction_lift(*, restriction: Restriction, reason: str, actor=None) -> Re
         restriction.lifted_by = _user(actor)
         restriction.lift_reason = reason
         restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        _flag(restriction.person, on=False)
         record_change(
             instance=restriction,
             action="restriction_lifted",
