@@ -16,6 +16,11 @@ class GdprConfig(AppConfig):
         hooks.cpr_reveal_loggers.register(services.cpr_reveal_log)
 
         # -- retention schedule, runs and anonymisation (issue 15)
+        from core.personal_data import registry
+
+        from .personal_data import GdprPersonalData
+
+        registry.register(GdprPersonalData())
 
         # -- data-subject requests, consents, contact form (issue 15)
 
