@@ -317,3 +317,25 @@ def test_screens(client, world, caseworker):
     assert outbound.market_statistics_opted_in(organisation=world["org"])
     client.post(reverse("gdpr:market_opt_in"), {})
     assert not outbound.market_statistics_opted_in(organisation=world["org"])
+
+
+def test_anonymisation_deletes_files_naming_the_person(world):
+    from core import personal_data
+
+    export = _make(world, ExportKind.HANDOVER, recipient="Ny Ejer", property=world["property"])
+    meter = _make(world, ExportKind.TRIBUNAL, recipient="Advokat", lease=world["neighbour_lease"])
+    jens = world["jens"]
+    subject = personal_data.Subject.of(
+        organisation_ids=[world["org"].pk],
+        person_ids=[jens.pk],
+        identifiers=["Jens Hansen", "jens@example.dk"],
+    )
+    titles = [s.key for s in personal_data.collect(subject)]
+    assert "gdpr.disclosures" in titles
+    rows = next(s for s in personal_data.collect(subject) if s.key == "gdpr.disclosures").rows
+    assert rows[0]["Modtager"] == "Ny Ejer"
+    assert personal_data.anonymise(subject)["gdpr"] >= 1
+    export.refresh_from_db()
+    assert export.file == ""
+    assert outbound.outbound_export_path(meter) is not None  # Karen's file stays
+    assert log.person_disclosures(person=jens).exists()  # the fact of the transfer stays
