@@ -19,7 +19,16 @@ from .rights import SubjectRequest as SubjectRequest
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 # isort: split
 from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
+from .outbound import (
+    ExportKind,
+    ExportStatus,
+    MarketStatisticsNotice,
+    MarketStatisticsOptIn,
+    OutboundExport,
+)
 
 __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
+__all__ += ["ExportKind", "ExportStatus", "MarketStatisticsNotice", "MarketStatisticsOptIn"]
+__all__ += ["OutboundExport"]
