@@ -8,6 +8,7 @@ from core import formatting
 from core.personal_data import Provider, Section, Subject, scrub_rows
 
 from .disclosure import personal_data as disclosure_data
+from .subject import personal_data as subject_data
 from .models import CprReveal
 
 
@@ -36,8 +37,10 @@ class GdprPersonalData(Provider):
                 ],
             ),
             *disclosure_data.sections(subject),  # issue 16
+            *subject_data.sections(subject),  # issue 15: consents, requests, contact form
         ]
 
     def anonymise(self, subject: Subject) -> int:
         changed = scrub_rows(reveals(subject), subject.identifiers, "purpose")
+        changed += subject_data.anonymise(subject)  # issue 15: consents, requests, contact
         return changed + disclosure_data.anonymise(subject)  # issue 16

@@ -157,3 +157,12 @@ def test_basis_choices_match_gdpr(db):
     assert [code for code, _ in hooks.CPR_BASIS_CHOICES] == list(BasisKind.values)
     assert hooks.cpr_basis_from("contract", "  ") is None
     assert hooks.cpr_basis_from(None, "x") == hooks.CprBasis(kind="consent", evidence="x")
+
+
+def test_market_statistics_reads_the_objection_register(organisation):
+    from gdpr.disclosure.objections import market_statistics_objector_ids
+
+    person = make_person(organisation)
+    assert market_statistics_objector_ids(organisation=organisation) == set()
+    rights.objection_record(person=person, purpose="market_statistics")
+    assert market_statistics_objector_ids(organisation=organisation) == {person.pk}
