@@ -538,6 +538,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waitlist.letting_rounds_due",
         "schedule": LETTING_ROUNDS_INTERVAL_SECONDS,
     },
+    # Contact-form enquiries are deleted six months after they came (issue 15, privacy.md).
+    "gdpr-contact-enquiries-expire": {
+        "task": "gdpr.contact_enquiries_expire",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 3600},
+    },
 }
 
 # Exports above this many rows run as a background job with a progress bar.

@@ -29,9 +29,12 @@ class GdprConfig(AppConfig):
         from .subject import requests as subject_requests
 
         hooks.attention_items.register(subject_requests.attention_items)
+        from .subject import views as subject_views
 
+        hooks.person_panels.register(subject_views.person_panel)
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
         from .disclosure import log as disclosure_log
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
+        from .subject import tasks as _subject_tasks  # noqa: F401  (the contact form's beat task)
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)

@@ -8,8 +8,8 @@ from core import formatting
 from core.personal_data import Provider, Section, Subject, scrub_rows
 
 from .disclosure import personal_data as disclosure_data
-from .subject import personal_data as subject_data
 from .models import CprReveal
+from .subject import personal_data as subject_data
 
 
 def reveals(subject: Subject):

@@ -10,6 +10,73 @@ urlpatterns = [
 # -- retention schedule, runs and anonymisation (issue 15)
 
 # -- data-subject requests, consents, contact form (issue 15)
+from .subject import contact_views  # noqa: E402
+from .subject import views as subject_views  # noqa: E402
+
+urlpatterns += [
+    path("anmodninger/", subject_views.request_list, name="request_list"),
+    path("anmodninger/<int:pk>/", subject_views.request_detail, name="request_detail"),
+    path("anmodninger/<int:pk>/indsigt/", subject_views.request_access, name="request_access"),
+    path(
+        "anmodninger/<int:pk>/data.json",
+        subject_views.request_portability,
+        {"fmt": "json"},
+        name="request_portability_json",
+    ),
+    path(
+        "anmodninger/<int:pk>/data.csv",
+        subject_views.request_portability,
+        {"fmt": "csv"},
+        name="request_portability_csv",
+    ),
+    path("anmodninger/<int:pk>/slet/", subject_views.request_erase, name="request_erase"),
+    path(
+        "personer/<int:person_pk>/anmodning/",
+        subject_views.request_create,
+        name="request_create",
+    ),
+    path("samtykker/", subject_views.consent_list, name="consent_list"),
+    path("personer/<int:person_pk>/samtykke/", subject_views.consent_give, name="consent_give"),
+    path(
+        "samtykker/<int:pk>/tilbagekald/",
+        subject_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+    path(
+        "personer/<int:person_pk>/indsigelse/",
+        subject_views.objection_record,
+        name="objection_record",
+    ),
+    path(
+        "indsigelser/<int:pk>/tilbagekald/",
+        subject_views.objection_withdraw,
+        name="objection_withdraw",
+    ),
+    path(
+        "personer/<int:person_pk>/begraensning/",
+        subject_views.restriction_start,
+        name="restriction_start",
+    ),
+    path(
+        "begraensninger/<int:pk>/ophaev/",
+        subject_views.restriction_lift,
+        name="restriction_lift",
+    ),
+    path("henvendelser/", contact_views.enquiry_list, name="enquiry_list"),
+    path(
+        "henvendelser/<int:pk>/behandlet/",
+        contact_views.enquiry_handled,
+        name="enquiry_handled",
+    ),
+    # the public contact form (anonymous visitors)
+    path("kontakt/tak/", contact_views.contact_thanks, name="contact_thanks"),
+    path(
+        "kontakt/tilbagekald/<str:token>/",
+        contact_views.contact_withdraw,
+        name="contact_withdraw",
+    ),
+    path("kontakt/", contact_views.contact_form, name="contact_form"),
+]
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402

@@ -22,7 +22,7 @@ class LeaseDocumentStorage(LazyObject):
         self._wrapped = storages["lease_documents"]
 
     def reset(self) -> None:
-        self._wrapped = empty
+        self._wrapped = empty  # type: ignore[assignment]  # LazyObject's "not set up yet"
 
 
 _storage = LeaseDocumentStorage()

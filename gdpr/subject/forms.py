@@ -4,6 +4,8 @@ shell around a service in gdpr.subject; the service says what is wrong."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.models import Organisation
+
 from ..models import BasisKind, ConsentPurpose, ObjectionPurpose, RequestKind, RequestStatus
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,6 +61,9 @@ class ContactForm(forms.Form):
     """The public form: who wants to view which home. `website` is a honeypot (left empty
     by people, filled by spam robots)."""
 
+    organisation = forms.ModelChoiceField(
+        label=_("Udlejer"), queryset=Organisation.objects.order_by("name"), empty_label=None
+    )
     name = forms.CharField(label=_("Navn"), max_length=200)
     email = forms.EmailField(label=_("E-mail"))
     phone = forms.CharField(label=_("Telefon"), max_length=20, required=False)

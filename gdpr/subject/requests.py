@@ -4,9 +4,9 @@ dashboard warns before a deadline (attention_items below). Closing a request rec
 answer; the work itself (bundle, erasure, restriction, objection) is done by the services
 the request screen calls."""
 
+import calendar
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -28,14 +28,24 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (31 January + 1
+    month = 28/29 February). Works backwards too (negative `months`)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
 def first_deadline(received_on: date) -> date:
-    """One month after receipt (31 January + 1 month = 28/29 February)."""
-    return received_on + relativedelta(months=1)
+    """One month after receipt."""
+    return add_months(received_on, 1)
 
 
 def extended_deadline(received_on: date) -> date:
     """The first month plus two more."""
-    return received_on + relativedelta(months=3)
+    return add_months(received_on, 3)
 
 
 def request_create(

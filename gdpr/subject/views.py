@@ -5,6 +5,7 @@ organisation the user works in), writes through the gdpr.subject services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,9 +20,10 @@ from tenancy.scope import current_organisation, scoped
 from tenancy.selectors import person_list
 
 from .. import selectors
+from ..disclosure import log as disclosure_log
 from ..models import Objection, RequestKind, RequestStatus, Restriction
+from . import bundle, erasure, rights
 from . import requests as subject_requests
-from . import rights
 from .forms import (
     ConsentGiveForm,
     EvidenceForm,
@@ -179,7 +181,7 @@ def request_create(request, person_pk):
         return _back(person.pk)
     messages.success(
         request,
-        _("Anmodningen er registreret. Frist: %s.") % formatting.date(created.deadline),
+        _("Anmodningen er registreret. Frist: %s.") % formatting.day(created.deadline),
     )
     return redirect("gdpr:request_detail", pk=created.pk)
 
@@ -322,11 +324,64 @@ def request_detail(request, pk):
 
 
 def request_work(subject_request) -> dict:
-    """What the request screen shows for the request's kind (filled in by the modules that
-    do the work: bundle, erasure, rectification)."""
-    from . import work
+    """What the request screen shows for the request's kind: the erasure plan (what goes,
+    what stays and why), the recipients to tell of a rectification."""
+    kind = subject_request.kind
+    if kind == RequestKind.ERASURE:
+        return {"plan": erasure.erasure_plan(subject_request.person)}
+    if kind == RequestKind.RECTIFICATION:
+        person = subject_request.person
+        return {
+            "recipients": disclosure_log.person_recipients(person=person),
+            "disclosures": list(disclosure_log.person_disclosures(person=person)[:50]),
+        }
+    return {}
 
-    return work.for_request(subject_request)
+
+def _download(result: bundle.Bundle) -> HttpResponse:
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def request_access(request, pk):
+    """The access bundle (ZIP: readable HTML + JSON) for an access request."""
+    subject_request = _subject_request(request, pk)
+    if subject_request.kind != RequestKind.ACCESS:
+        raise Http404(_("Indsigtspakken hører til en anmodning om indsigt."))
+    return _download(bundle.access_bundle(request=subject_request, actor=request.user))
+
+
+@login_required
+def request_portability(request, pk, fmt):
+    """The data the person gave, as JSON or CSV, for a portability request."""
+    subject_request = _subject_request(request, pk)
+    if subject_request.kind != RequestKind.PORTABILITY or fmt not in ("json", "csv"):
+        raise Http404(_("Dataudtrækket hører til en anmodning om dataportabilitet."))
+    return _download(
+        bundle.portability_export(request=subject_request, fmt=fmt, actor=request.user)
+    )
+
+
+@login_required
+@require_POST
+def request_erase(request, pk):
+    """Anonymise what can go now (organisation administrators only)."""
+    subject_request = _subject_request(request, pk)
+    require_admin(request)
+    try:
+        changed = erasure.erasure_perform(request=subject_request, actor=request.user)
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Personens oplysninger er anonymiseret, hvor intet skal bevares (%d rækker).")
+            % sum(changed.values()),
+        )
+    return redirect("gdpr:request_detail", pk=subject_request.pk)
 
 
 def require_admin(request) -> None:

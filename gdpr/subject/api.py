@@ -1,0 +1,272 @@
+"""REST API for the data-subject side (issue 15): requests with deadlines, consents and
+other bases, objections and restrictions. Scoped to the user's organisations; every write
+goes through the gdpr.subject services (a broken rule is a 400 with a Danish message)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import StrictInputSerializer, validated
+from tenancy.api.common import ScopedPk
+from tenancy.models import Person
+from tenancy.selectors import organisation_ids_for, person_list
+
+from ..models import (
+    BasisKind,
+    Consent,
+    ConsentPurpose,
+    Objection,
+    ObjectionPurpose,
+    RequestKind,
+    RequestStatus,
+    Restriction,
+    SubjectRequest,
+)
+from . import requests, rights
+
+
+def _person_field():
+    return ScopedPk(selector=person_list, model=Person, help_text="Personens id (/api/people/).")
+
+
+class SubjectRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubjectRequest
+        fields = [
+            "id",
+            "person",
+            "kind",
+            "received_on",
+            "deadline",
+            "extended",
+            "extension_reason",
+            "details",
+            "status",
+            "outcome",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class RequestCreateSerializer(StrictInputSerializer):
+    person = _person_field()
+    kind = serializers.ChoiceField(choices=RequestKind.choices)
+    received_on = serializers.DateField(required=False, help_text="Standard: i dag.")
+    details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReasonSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class RequestCloseSerializer(StrictInputSerializer):
+    status = serializers.ChoiceField(
+        choices=[(RequestStatus.COMPLETED, "Besvaret"), (RequestStatus.REFUSED, "Afvist")]
+    )
+    outcome = serializers.CharField(max_length=4000)
+
+
+def _scoped(model, user):
+    return model.objects.filter(organisation_id__in=organisation_ids_for(user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Anmodninger fra de registrerede (med frister)"),
+    retrieve=extend_schema(summary="Én anmodning"),
+)
+class SubjectRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Data-subject requests: access, portability, rectification, erasure, restriction,
+    objection. The deadline is one month after receipt, extendable once by two months."""
+
+    serializer_class = SubjectRequestSerializer
+    filterset_fields = ["status", "kind", "person"]
+    ordering_fields = ["deadline", "received_on"]
+
+    def get_queryset(self):
+        return _scoped(SubjectRequest, self.request.user).order_by("deadline", "pk")
+
+    @extend_schema(
+        request=RequestCreateSerializer,
+        responses={201: SubjectRequestSerializer},
+        summary="Registrér en anmodning",
+    )
+    def create(self, request):
+        data = validated(RequestCreateSerializer, request)
+        created = requests.request_create(actor=request.user, **data)
+        return Response(SubjectRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: SubjectRequestSerializer},
+        summary="Forlæng fristen med to måneder (én gang, med begrundelse)",
+    )
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        data = validated(ReasonSerializer, request)
+        updated = requests.request_extend(request=self.get_object(), actor=request.user, **data)
+        return Response(SubjectRequestSerializer(updated).data)
+
+    @extend_schema(
+        request=RequestCloseSerializer,
+        responses={200: SubjectRequestSerializer},
+        summary="Afslut anmodningen (besvaret eller afvist)",
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = validated(RequestCloseSerializer, request)
+        updated = requests.request_close(request=self.get_object(), actor=request.user, **data)
+        return Response(SubjectRequestSerializer(updated).data)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "person",
+            "purpose",
+            "basis",
+            "given_at",
+            "evidence",
+            "withdrawn_at",
+            "withdrawal_evidence",
+        ]
+
+
+class ConsentGiveSerializer(StrictInputSerializer):
+    person = _person_field()
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    basis = serializers.ChoiceField(choices=BasisKind.choices, default=BasisKind.CONSENT)
+    evidence = serializers.CharField(max_length=500)
+
+
+class EvidenceSerializer(StrictInputSerializer):
+    evidence = serializers.CharField(max_length=500)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Samtykker og andre registrerede grundlag"),
+    retrieve=extend_schema(summary="Ét samtykke"),
+)
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Consents per person and purpose (storing the CPR number, health data), given and
+    withdrawn with date, who recorded it and the evidence."""
+
+    serializer_class = ConsentSerializer
+    filterset_fields = ["person", "purpose"]
+
+    def get_queryset(self):
+        return _scoped(Consent, self.request.user).order_by("-given_at", "-pk")
+
+    @extend_schema(
+        request=ConsentGiveSerializer,
+        responses={201: ConsentSerializer},
+        summary="Registrér samtykke eller grundlag",
+    )
+    def create(self, request):
+        data = validated(ConsentGiveSerializer, request)
+        consent = rights.consent_give(actor=request.user, **data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=EvidenceSerializer,
+        responses={200: ConsentSerializer},
+        summary="Træk samtykket tilbage",
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = validated(EvidenceSerializer, request)
+        consent = rights.consent_withdraw(consent=self.get_object(), actor=request.user, **data)
+        return Response(ConsentSerializer(consent).data)
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Objection
+        fields = ["id", "person", "purpose", "recorded_at", "note", "withdrawn_at"]
+
+
+class ObjectionCreateSerializer(StrictInputSerializer):
+    person = _person_field()
+    purpose = serializers.ChoiceField(choices=ObjectionPurpose.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Indsigelser"), retrieve=extend_schema(summary="Én indsigelse")
+)
+class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Objections (e.g. to market statistics): an export for the purpose leaves the person
+    out while the objection is active."""
+
+    serializer_class = ObjectionSerializer
+    filterset_fields = ["person", "purpose"]
+
+    def get_queryset(self):
+        return _scoped(Objection, self.request.user).order_by("-recorded_at", "-pk")
+
+    @extend_schema(
+        request=ObjectionCreateSerializer,
+        responses={201: ObjectionSerializer},
+        summary="Registrér indsigelse",
+    )
+    def create(self, request):
+        data = validated(ObjectionCreateSerializer, request)
+        objection = rights.objection_record(actor=request.user, **data)
+        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ObjectionSerializer}, summary="Træk tilbage")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        objection = rights.objection_withdraw(objection=self.get_object(), actor=request.user)
+        return Response(ObjectionSerializer(objection).data)
+
+
+class RestrictionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Restriction
+        fields = ["id", "person", "reason", "started_at", "lifted_at", "lift_reason"]
+
+
+class RestrictionCreateSerializer(StrictInputSerializer):
+    person = _person_field()
+    reason = serializers.CharField(max_length=500)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Begrænsninger af behandling"),
+    retrieve=extend_schema(summary="Én begrænsning"),
+)
+class RestrictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Restriction of processing (GDPR art. 18): while active, every app's services refuse
+    offers, CPR lookups and exports other than legal ones for the person."""
+
+    serializer_class = RestrictionSerializer
+    filterset_fields = ["person"]
+
+    def get_queryset(self):
+        return _scoped(Restriction, self.request.user).order_by("-started_at", "-pk")
+
+    @extend_schema(
+        request=RestrictionCreateSerializer,
+        responses={201: RestrictionSerializer},
+        summary="Begræns behandlingen",
+    )
+    def create(self, request):
+        data = validated(RestrictionCreateSerializer, request)
+        restriction = rights.restriction_start(actor=request.user, **data)
+        return Response(RestrictionSerializer(restriction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReasonSerializer, responses={200: RestrictionSerializer}, summary="Ophæv"
+    )
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        data = validated(ReasonSerializer, request)
+        restriction = get_object_or_404(self.get_queryset(), pk=pk)
+        restriction = rights.restriction_lift(restriction=restriction, actor=request.user, **data)
+        return Response(RestrictionSerializer(restriction).data)
