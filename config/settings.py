@@ -396,6 +396,8 @@ SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="http://127.0.0.1:8103/sms")
 SMS_GATEWAY_API_KEY = env("SMS_GATEWAY_API_KEY", default="demo-payments")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 SMS_SENDER = env("SMS_SENDER", default="Boligkontor")
+# How often beat settles offer rounds past their deadline (issue 14, letting).
+LETTING_ROUNDS_INTERVAL_SECONDS = env.float("LETTING_ROUNDS_INTERVAL_SECONDS", default=300.0)
 # How often beat sends queued e-mail and SMS (waitlist.messaging.messages_send_queued).
 MESSAGE_SEND_INTERVAL_SECONDS = env.float("MESSAGE_SEND_INTERVAL_SECONDS", default=60.0)
 # The nightly waiting-list run works in chunks of this many rows, one transaction each
@@ -514,6 +516,11 @@ CELERY_BEAT_SCHEDULE = {
     "waitlist-messages-send": {
         "task": "waitlist.messages_send",
         "schedule": MESSAGE_SEND_INTERVAL_SECONDS,
+    },
+    # Offer rounds past their answer deadline (issue 14, letting; docs/letting.md).
+    "waitlist-letting-rounds": {
+        "task": "waitlist.letting_rounds_due",
+        "schedule": LETTING_ROUNDS_INTERVAL_SECONDS,
     },
 }
 

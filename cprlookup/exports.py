@@ -9,8 +9,41 @@ from django.utils.translation import gettext as _
 
 from core import crypto
 from core.excel import Column, xlsx_filename, xlsx_response
+from tenancy import hooks
+from tenancy.hooks import DataCategory, RecipientKind
 
 from .models import CprLookup
+
+
+def download_disclosed(*, user, organisation_id: int, person_ids, full_cpr: bool, reference: str):
+    """Log a download carrying CPR-derived data about known people in the disclosure log
+    (tenancy.hooks.personal_data_disclosed, filled by gdpr): the file can leave the
+    organisation, so it counts as a transfer to the member of staff who took it."""
+    ids = tuple(dict.fromkeys(pid for pid in person_ids if pid))
+    if not ids:
+        return
+    categories = (DataCategory.NAME, DataCategory.BIRTH_DATE, DataCategory.ADDRESS)
+    categories += (DataCategory.CPR,) if full_cpr else ()
+    categories += (DataCategory.MOVES, DataCategory.PROTECTION)
+    hooks.personal_data_disclosed.call(
+        [
+            hooks.Disclosure(
+                organisation_id=organisation_id,
+                recipient=_("Excel-fil hentet af %s") % user.get_username(),
+                recipient_kind=RecipientKind.DOWNLOAD,
+                categories=categories,
+                person_ids=ids,
+                legal_basis=_(
+                    "Udlejers kontrol af beboelse (GDPR art. 6, stk. 1, litra c og e); "
+                    "CPR-udlejerservice"
+                ),
+                purpose=_("Udtræk af CPR-opslag"),
+                source="cprlookup.export",
+                reference=reference,
+                actor_id=user.pk,
+            )
+        ]
+    )
 
 
 def _cpr(row, full: bool) -> str:

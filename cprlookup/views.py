@@ -202,9 +202,15 @@ def lookup_detail(request, pk):
 def lookup_excel(request, pk):
     lookup = _lookup(request, pk)
     # Masked here; full CPR numbers only with a logged purpose (views_records, issue 12).
-    return exports.lookup_result_response(
-        lookup=lookup, residents=selectors.lookup_residents(lookup=lookup), full_cpr=False
+    residents = selectors.lookup_residents(lookup=lookup)
+    exports.download_disclosed(
+        user=request.user,
+        organisation_id=lookup.organisation_id,
+        person_ids=residents.values_list("person_id", flat=True),
+        full_cpr=False,
+        reference=_("CPR-opslag %s") % lookup.pk,
     )
+    return exports.lookup_result_response(lookup=lookup, residents=residents, full_cpr=False)
 
 
 @login_required
@@ -439,6 +445,13 @@ def events(request):
     organisation = _organisation(request)
     if request.GET.get("format") == "xlsx":
         found = selectors.event_list(user=request.user, organisation=organisation)
+        exports.download_disclosed(
+            user=request.user,
+            organisation_id=organisation.pk,
+            person_ids=found.values_list("person_id", flat=True),
+            full_cpr=False,
+            reference=_("Flytninger fra CPR"),
+        )
         return exports.events_response(events=found.order_by("-detected_at", "-pk").iterator())
     return render(
         request,

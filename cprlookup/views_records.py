@@ -50,9 +50,15 @@ def lookup_cpr_excel(request, pk):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            return exports.lookup_result_response(
-                lookup=lookup, residents=selectors.lookup_residents(lookup=lookup), full_cpr=True
+            residents = selectors.lookup_residents(lookup=lookup)
+            exports.download_disclosed(
+                user=request.user,
+                organisation_id=lookup.organisation_id,
+                person_ids=residents.values_list("person_id", flat=True),
+                full_cpr=True,
+                reference=_("CPR-opslag %s") % lookup.pk,
             )
+            return exports.lookup_result_response(lookup=lookup, residents=residents, full_cpr=True)
     return render(request, "cprlookup/records/cpr_download.html", {"lookup": lookup, "form": form})
 
 

@@ -18,3 +18,33 @@ class CprRevealAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     ordering = ["-at", "-pk"]
     readonly_fields = ["at", "user", "person", "organisation", "purpose"]
+
+
+# -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+from .models import Disclosure  # noqa: E402
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin):
+    """The disclosure log: append-only, read here, written by the services."""
+
+    list_display = ["at", "recipient", "recipient_kind", "person_count", "source", "actor"]
+    list_filter = ["organisation", "recipient_kind", "source"]
+    search_fields = ["recipient", "purpose", "reference"]
+    list_select_related = ["actor"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-pk"]
+    readonly_fields = [
+        "at",
+        "organisation",
+        "recipient",
+        "recipient_kind",
+        "categories",
+        "legal_basis",
+        "purpose",
+        "source",
+        "reference",
+        "actor",
+        "person_count",
+    ]
+    exclude = ["people"]

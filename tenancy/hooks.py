@@ -13,11 +13,13 @@ tenancy screen, registers a function here in its `AppConfig.ready()`:
 - `attention_items`: the dashboard's "needs action" items.
 - `cpr_reveal_loggers`: record that a full CPR number was shown; the reveal is refused
   when none is registered, so no number is ever shown unlogged.
+- `personal_data_disclosed`: record that personal data left the organisation (the
+  disclosure log, issue 16).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from core.hooks import Hook
@@ -96,3 +98,56 @@ class PersonMove:
 # Called by cprlookup (inside the transaction that records the moves) with the moves of one
 # batch; filled by rentregister (a move during a temporary rehousing: the "contact UDK" task).
 person_moved: Hook[Callable[[list[PersonMove]], None]] = Hook("person_moved")
+
+
+# --- issue 16 (personal data part 2): the disclosure log --------------------------------------
+
+
+class DataCategory:
+    """The categories of personal data a disclosure names (codes stored in the log; the
+    Danish labels are gdpr's). Plain strings so a lower app can name them without gdpr."""
+
+    NAME = "name"
+    CPR = "cpr"
+    BIRTH_DATE = "birth_date"
+    ADDRESS = "address"
+    CONTACT = "contact"  # e-mail and phone
+    LEASE = "lease"  # lease terms: number, dates, area, rooms
+    RENT = "rent"  # rent, a-conto payments, special payments
+    MOVES = "moves"  # move-in and move-out dates from CPR
+    PROTECTION = "protection"  # that a person has name and address protection
+    DOCUMENTS = "documents"  # lease documents (contracts, rulings)
+
+
+class RecipientKind:
+    AUTHORITY = "authority"  # a public authority (rent register, rent tribunal, CPR)
+    PRIVATE = "private"  # a private party (buyer, craftsman, meter firm, statistics)
+    PROCESSOR = "processor"  # a data processor acting for the organisation
+    DOWNLOAD = "download"  # a file downloaded by a member of staff (may leave the house)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Personal data about `person_ids` left (or was handed to a member of staff to take out
+    of) the organisation: to whom, which categories, on which legal basis, by whom, when.
+
+    `source` is the app's short code ("rentregister.filing", "cprlookup.export"), `reference`
+    what a caseworker can look up (the filing number, the lookup), `at` None means now."""
+
+    organisation_id: int
+    recipient: str
+    recipient_kind: str
+    categories: tuple[str, ...]
+    person_ids: tuple[int, ...]
+    legal_basis: str
+    purpose: str
+    source: str
+    reference: str = ""
+    actor_id: int | None = None
+    at: datetime | None = None
+
+
+# Called by every app that sends personal data out (rent-register filings when the register
+# has received them, CPR lookup downloads, gdpr's own exports) with the disclosures of one
+# batch, inside the transaction that records the send; filled by gdpr (the disclosure log).
+personal_data_disclosed: Hook[Callable[[list[Disclosure]], None]] = Hook("personal_data_disclosed")

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from waitlist.tasks_letting import letting_rounds_due  # noqa: F401  (letting, issue 14)
 from waitlist.tasks_payments import payments_reconcile  # noqa: F401  (payments helper)
 
 

@@ -10,5 +10,9 @@ from .reveal import CprReveal
 # -- data-subject requests, consents, contact form (issue 15)
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+# isort: split
+from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
 
 __all__ = ["CprReveal"]
+# issue 16
+__all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]

@@ -32,6 +32,8 @@ FLUSH_SECONDS = 0.05
 
 CLAIM_FIELDS = (
     "pk",
+    "lease_id",
+    "organisation_id",
     "operation",
     "payload",
     "idempotency_key",

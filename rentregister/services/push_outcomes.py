@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Filing, FilingState
 from ..payload import message_da
+from .disclosure import filings_disclosed
 
 
 @dataclass
@@ -163,5 +164,9 @@ def _record(results: list[tuple[dict, str, object]], stats: PushStats) -> None:
             else:
                 _record_failure(row, kind, value, now, stats)
         _record_accepted(accepted, now)
+        # The register had the payload of every filing it answered (the disclosure log).
+        filings_disclosed(
+            [r for r, kind, _v in results if kind in ("accepted", "rejected")], now=now
+        )
     stats.outcomes.extend((r["pk"], kind) for r, kind, _v in results)
     results.clear()
