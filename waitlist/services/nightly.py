@@ -17,8 +17,8 @@ uses): they are few each night, and losing seniority must follow exactly one cod
 
 Dates for a run on day D (docs/domain.md):
 - family, active, paid_until <= D + renewal_lead_days, no invoice for the period starting
-  at paid_until: a renewal invoice for [paid_until, paid_until + 1 year), due on paid_until,
-  at the renewal fee the notice rule gives for that period;
+  at paid_until: a renewal invoice for [paid_until, paid_until + 1 year), due on paid_until
+  (or on D when invoiced late), at the renewal fee the notice rule gives for that period;
 - an open renewal invoice with due_date < D: reminded, deadline D + reminder_days;
 - a reminded invoice with reminder_deadline < D: the application is deleted (seniority lost);
 - student, active, paid_until <= D + lead: a renewal notice; paid_until < D: reminded with
@@ -34,8 +34,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +50,7 @@ from ..models import (
 )
 from .applicants import application_delete_unpaid, message_queue, message_rows
 from .dates import add_year, kr
-from .fees import OPEN_STATUSES, notice_effective_date
+from .fees import applicants_refresh_debt, notice_effective_date
 
 
 @dataclass
@@ -125,21 +124,6 @@ def _locked(qs: QuerySet, pks: Sequence[int]) -> list:
     return list(qs.filter(pk__in=pks).select_for_update(of=("self",)).order_by("pk"))
 
 
-def _refresh_debts(applicant_ids: set[int]) -> None:
-    """applicant_refresh_debt for many applicants in one UPDATE."""
-    total = (
-        Invoice.objects.filter(applicant=OuterRef("pk"), status__in=OPEN_STATUSES)
-        .order_by()
-        .values("applicant")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    money = DecimalField(max_digits=10, decimal_places=2)
-    Applicant.objects.filter(pk__in=applicant_ids).update(
-        debt=Coalesce(Subquery(total, output_field=money), Value(Decimal("0.00")), output_field=money)
-    )
-
-
 @dataclass
 class _Outbox:
     """The chunk's messages and history rows, written with one INSERT each."""
@@ -202,7 +186,9 @@ def _renewal_invoices(coop: Cooperation, today: date, result: NightlyResult) -> 
                         period_start=start,
                         period_end=add_year(start),
                         amount=amount,
-                        due_date=start,
+                        # Invoiced late (after an outage, or a fresh import): due the day it
+                        # is sent, reminded from the next night on, never in the same run.
+                        due_date=max(start, today),
                     )
                 )
             Invoice.objects.bulk_create(invoices)
@@ -224,7 +210,7 @@ def _renewal_invoices(coop: Cooperation, today: date, result: NightlyResult) -> 
                     key=f"renewal:{invoice.pk}",
                 )
                 out.log(app, "renewal_invoice", text)
-            _refresh_debts({app.applicant_id for app in apps})
+            applicants_refresh_debt({app.applicant_id for app in apps})
             out.flush()
             return len(apps)
 
@@ -249,7 +235,9 @@ def _reminders(coop: Cooperation, today: date, result: NightlyResult) -> None:
             )
             Application.objects.filter(
                 pk__in=[i.application_id for i in invoices], status=Application.Status.ACTIVE
-            ).update(status=Application.Status.REMINDED, reminded_at=now, reminder_deadline=deadline)
+            ).update(
+                status=Application.Status.REMINDED, reminded_at=now, reminder_deadline=deadline
+            )
             out = _Outbox()
             for invoice in invoices:
                 text = _(
