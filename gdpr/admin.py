@@ -48,3 +48,23 @@ class DisclosureAdmin(ReadOnlyAdmin):
         "person_count",
     ]
     exclude = ["people"]
+
+
+from .models import MarketStatisticsOptIn, OutboundExport  # noqa: E402
+
+
+@admin.register(OutboundExport)
+class OutboundExportAdmin(ReadOnlyAdmin):
+    """Produced outbound exports (made through the screens, so the disclosure is logged)."""
+
+    list_display = ["created_at", "kind", "recipient", "status", "total", "created_by"]
+    list_filter = ["organisation", "kind", "status"]
+    search_fields = ["recipient", "description"]
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(MarketStatisticsOptIn)
+class MarketStatisticsOptInAdmin(ReadOnlyAdmin):
+    """Set on the exports screen by an organisation administrator (who and when kept)."""
+
+    list_display = ["organisation", "opted_in", "changed_at", "changed_by"]

@@ -12,7 +12,16 @@ from .reveal import CprReveal
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 # isort: split
 from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
+from .outbound import (
+    ExportKind,
+    ExportStatus,
+    MarketStatisticsNotice,
+    MarketStatisticsOptIn,
+    OutboundExport,
+)
 
 __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
+__all__ += ["ExportKind", "ExportStatus", "MarketStatisticsNotice", "MarketStatisticsOptIn"]
+__all__ += ["OutboundExport"]

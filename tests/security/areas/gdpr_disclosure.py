@@ -21,11 +21,24 @@ def _disclosure(world, side: str):
     )
 
 
+def _outbound_export(world, side: str):
+    from gdpr.disclosure import outbound
+
+    lease = world.obj("lease", side)
+    return outbound.outbound_export_create(
+        organisation=world.orgs[side], kind="tribunal", recipient="Advokat", lease=lease
+    )
+
+
 POLICY: dict[str, Entry] = {
     "gdpr:disclosure_list": Entry(STAFF),
     "gdpr:disclosure_detail": Entry(STAFF, obj="disclosure"),
     "gdpr:person_disclosures": Entry(STAFF),
+    "gdpr:export_list": Entry(STAFF),
+    "gdpr:export_detail": Entry(STAFF, obj="outbound_export"),
+    "gdpr:export_download": Entry(STAFF, obj="outbound_export"),
+    "gdpr:market_opt_in": Entry(ADMIN_ONLY),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
-BUILDERS: dict = {"disclosure": _disclosure}
+BUILDERS: dict = {"disclosure": _disclosure, "outbound_export": _outbound_export}
 KWARG_OBJECTS: dict[str, str] = {}
