@@ -145,9 +145,7 @@ def test_worker_killed_mid_run_then_rerun_sends_nothing_twice_and_deletes_no_pay
     # Nothing twice: one message and one history row per applicant and kind.
     assert Message.objects.filter(kind="deleted").count() == OVERDUE - 10
     assert Message.objects.filter(kind="renewal_invoice").count() == RENEWALS
-    twice = (
-        Message.objects.values("applicant", "kind").annotate(n=Count("pk")).filter(n__gt=1)
-    )
+    twice = Message.objects.values("applicant", "kind").annotate(n=Count("pk")).filter(n__gt=1)
     assert not twice.exists()
     assert ApplicantEvent.objects.filter(kind="deleted").count() == OVERDUE - 10
     assert not (
