@@ -13,6 +13,7 @@ urlpatterns = [
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402
+from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
 from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
 
 urlpatterns += [
@@ -30,5 +31,15 @@ urlpatterns += [
         "udtraek/markedsstatistik/tilmelding/",
         disclosure_outbound.market_opt_in,
         name="market_opt_in",
+    ),
+    path("dataopdagelse/", disclosure_discovery.finding_list, name="finding_list"),
+    path("dataopdagelse/scan/", disclosure_discovery.discovery_start, name="discovery_start"),
+    path(
+        "dataopdagelse/<int:pk>/fjern/", disclosure_discovery.finding_redact, name="finding_redact"
+    ),
+    path(
+        "dataopdagelse/<int:pk>/afvis/",
+        disclosure_discovery.finding_dismiss,
+        name="finding_dismiss",
     ),
 ]

@@ -12,6 +12,7 @@ from .reveal import CprReveal
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 # isort: split
 from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
+from .discovery import DiscoveryFinding, DiscoveryRun, FindingKind, FindingStatus
 from .outbound import (
     ExportKind,
     ExportStatus,
@@ -24,4 +25,4 @@ __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
 __all__ += ["ExportKind", "ExportStatus", "MarketStatisticsNotice", "MarketStatisticsOptIn"]
-__all__ += ["OutboundExport"]
+__all__ += ["DiscoveryFinding", "DiscoveryRun", "FindingKind", "FindingStatus", "OutboundExport"]
