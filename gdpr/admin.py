@@ -68,3 +68,46 @@ class MarketStatisticsOptInAdmin(ReadOnlyAdmin):
     """Set on the exports screen by an organisation administrator (who and when kept)."""
 
     list_display = ["organisation", "opted_in", "changed_at", "changed_by"]
+
+
+from .models import DiscoveryFinding, DiscoveryRun  # noqa: E402
+
+
+@admin.register(DiscoveryRun)
+class DiscoveryRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "status", "values_scanned", "files_scanned", "findings"]
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(DiscoveryFinding)
+class DiscoveryFindingAdmin(ReadOnlyAdmin):
+    """Every finding, also those of no single organisation (the joint waiting list, files
+    the product did not write): superusers see them here. Values are masked."""
+
+    list_display = [
+        "last_seen",
+        "kind",
+        "masked",
+        "organisation",
+        "model",
+        "field",
+        "path",
+        "status",
+    ]
+    list_filter = ["status", "kind", "source", "organisation"]
+    search_fields = ["masked", "model", "path"]
+    ordering = ["-last_seen", "-pk"]
+    exclude = ["value_hash", "fingerprint"]
+
+
+from .models import Breach  # noqa: E402
+
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnlyAdmin):
+    """The breach register (recorded and handled on the GDPR screens)."""
+
+    list_display = ["discovered_at", "title", "organisation", "risk", "reported_at", "closed_at"]
+    list_filter = ["organisation", "risk"]
+    search_fields = ["title", "authority_reference"]
+    ordering = ["-discovered_at", "-pk"]

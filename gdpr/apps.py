@@ -33,8 +33,10 @@ class GdprConfig(AppConfig):
 
         hooks.person_panels.register(subject_views.person_panel)
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+        from .disclosure import breaches
         from .disclosure import log as disclosure_log
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
         from .subject import tasks as _subject_tasks  # noqa: F401  (the contact form's beat task)
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
+        hooks.attention_items.register(breaches.attention_items)

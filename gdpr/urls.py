@@ -80,6 +80,8 @@ urlpatterns += [
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402
+from .disclosure import views_breach as disclosure_breach  # noqa: E402
+from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
 from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
 
 urlpatterns += [
@@ -98,4 +100,26 @@ urlpatterns += [
         disclosure_outbound.market_opt_in,
         name="market_opt_in",
     ),
+    path("dataopdagelse/", disclosure_discovery.finding_list, name="finding_list"),
+    path("dataopdagelse/scan/", disclosure_discovery.discovery_start, name="discovery_start"),
+    path(
+        "dataopdagelse/<int:pk>/fjern/", disclosure_discovery.finding_redact, name="finding_redact"
+    ),
+    path(
+        "dataopdagelse/<int:pk>/afvis/",
+        disclosure_discovery.finding_dismiss,
+        name="finding_dismiss",
+    ),
+    path("sikkerhedsbrud/", disclosure_breach.breach_list, name="breach_list"),
+    path("sikkerhedsbrud/<int:pk>/", disclosure_breach.breach_detail, name="breach_detail"),
+    path(
+        "sikkerhedsbrud/<int:pk>/berorte/",
+        disclosure_breach.breach_people_add,
+        name="breach_people_add",
+    ),
+    path("sikkerhedsbrud/<int:pk>/anmeldt/", disclosure_breach.breach_report, name="breach_report"),
+    path(
+        "sikkerhedsbrud/<int:pk>/underret/", disclosure_breach.breach_notify, name="breach_notify"
+    ),
+    path("sikkerhedsbrud/<int:pk>/afslut/", disclosure_breach.breach_close, name="breach_close"),
 ]

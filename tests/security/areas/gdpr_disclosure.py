@@ -30,6 +30,42 @@ def _outbound_export(world, side: str):
     )
 
 
+def _finding(world, side: str):
+    import hashlib
+
+    from django.utils import timezone
+
+    from gdpr.models import DiscoveryFinding
+
+    consent_note = f"world-{side}"
+    return DiscoveryFinding.objects.create(
+        organisation=world.orgs[side],
+        kind="cpr",
+        source="field",
+        model="rentregister.filingconsent",
+        object_id="0",
+        field="note",
+        masked="010180-xxxx",
+        value_hash="0" * 64,
+        fingerprint=hashlib.sha256(consent_note.encode()).hexdigest(),
+        last_seen=timezone.now(),
+    )
+
+
+def _breach(world, side: str):
+    from django.utils import timezone
+
+    from gdpr.disclosure import breaches
+
+    return breaches.breach_create(
+        organisation=world.orgs[side],
+        title=f"Brud {side}",
+        description="Testbrud",
+        discovered_at=timezone.now(),
+        risk="high",
+    )
+
+
 POLICY: dict[str, Entry] = {
     "gdpr:disclosure_list": Entry(STAFF),
     "gdpr:disclosure_detail": Entry(STAFF, obj="disclosure"),
@@ -38,7 +74,22 @@ POLICY: dict[str, Entry] = {
     "gdpr:export_detail": Entry(STAFF, obj="outbound_export"),
     "gdpr:export_download": Entry(STAFF, obj="outbound_export"),
     "gdpr:market_opt_in": Entry(ADMIN_ONLY),
+    "gdpr:finding_list": Entry(STAFF),
+    "gdpr:discovery_start": Entry(ADMIN_ONLY),
+    "gdpr:finding_redact": Entry(STAFF, obj="finding"),
+    "gdpr:finding_dismiss": Entry(STAFF, obj="finding"),
+    "gdpr:breach_list": Entry(STAFF),
+    "gdpr:breach_detail": Entry(STAFF, obj="breach"),
+    "gdpr:breach_people_add": Entry(STAFF, obj="breach"),
+    "gdpr:breach_report": Entry(STAFF, obj="breach"),
+    "gdpr:breach_notify": Entry(STAFF, obj="breach"),
+    "gdpr:breach_close": Entry(STAFF, obj="breach"),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
-BUILDERS: dict = {"disclosure": _disclosure, "outbound_export": _outbound_export}
+BUILDERS: dict = {
+    "disclosure": _disclosure,
+    "outbound_export": _outbound_export,
+    "finding": _finding,
+    "breach": _breach,
+}
 KWARG_OBJECTS: dict[str, str] = {}
