@@ -153,7 +153,7 @@ TWO_FACTOR_ENFORCED = env.bool("TWO_FACTOR_ENFORCED", default=True)
 OTP_TOTP_ISSUER = "Boligkontor"
 # Pages a logged-in user without any membership (an applicant's self-service account) may use;
 # every other page and API answers such a user 403 (core.auth_policy.member_gate).
-NON_MEMBER_PATH_PREFIXES = ["/ansoeger/", "/venteliste/betaling/"]
+NON_MEMBER_PATH_PREFIXES = ["/ansoeger/", "/venteliste/betaling/", "/gdpr/kontakt/"]
 # API tokens expire this many hours after they were issued (core.api.ExpiringTokenAuthentication).
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
 # django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
@@ -341,6 +341,10 @@ SPECTACULAR_SETTINGS = {
         "FilingKindEnum": "rentregister.models.FilingKind",
         "ListTypeEnum": "waitlist.models.ListType",
         "OfferChannelEnum": "waitlist.models.Channel",
+        # issue 15 (data-subject rights)
+        "ConsentPurposeEnum": "gdpr.models.rights.ConsentPurpose",
+        "ObjectionPurposeEnum": "gdpr.models.rights.ObjectionPurpose",
+        "SubjectRequestKindEnum": "gdpr.models.rights.RequestKind",
     },
 }
 

@@ -13,3 +13,7 @@ class TenancyConfig(AppConfig):
         from .personal_data import TenancyPersonalData
 
         registry.register(TenancyPersonalData())
+        # issue 15: lease documents are listed in the access bundle and kept on erasure
+        from .documents import LeaseDocumentsPersonalData
+
+        registry.register(LeaseDocumentsPersonalData())

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
+from core.personal_data import Keep, Provider, Section, Subject
+
 
 class LeaseDocumentStorage(LazyObject):
     """settings.STORAGES["lease_documents"], looked up on first use (not at import), like
@@ -80,3 +82,59 @@ class LeaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+# --- what the documents say about a person (core.personal_data) ------------------------------
+
+
+class LeaseDocumentsPersonalData(Provider):
+    """The documents on the person's leases: listed in the access bundle (type, title, date;
+    the file itself is handed out on request), kept through anonymisation (lease law), so
+    erasure says so. Registered as its own provider beside tenancy's."""
+
+    app = "tenancy.documents"
+
+    def _documents(self, subject: Subject):
+        return LeaseDocument.objects.filter(
+            lease__parties__in=list(subject.person_ids),
+            organisation_id__in=subject.organisation_ids,
+        ).distinct()
+
+    def collect(self, subject: Subject) -> list[Section]:
+        return [
+            Section(
+                self.app,
+                "tenancy.lease_documents",
+                str(_("Dokumenter på lejemål")),
+                [
+                    {
+                        str(_("Lejemål")): d.lease.number,
+                        str(_("Type")): str(d.get_kind_display()),
+                        str(_("Titel")): d.title,
+                        str(_("Dato")): d.document_date.isoformat() if d.document_date else None,
+                        str(_("Uploadet")): d.uploaded_at.isoformat(),
+                    }
+                    for d in self._documents(subject).select_related("lease").order_by("pk")
+                ],
+            )
+        ]
+
+    def must_keep(self, subject: Subject) -> list[Keep]:
+        count = self._documents(subject).count()
+        if not count:
+            return []
+        return [
+            Keep(
+                self.app,
+                str(
+                    _(
+                        "%d dokument(er) på lejemål (kontrakt, tillæg, huslejevarsler, "
+                        "forbedringsforhøjelser, afgørelser og domme) bevares efter lejeloven."
+                    )
+                )
+                % count,
+            )
+        ]
+
+    def anonymise(self, subject: Subject) -> int:
+        return 0  # kept on purpose (docs/privacy.md, "Lease documents")

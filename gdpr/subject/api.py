@@ -31,7 +31,7 @@ def _person_field():
     return ScopedPk(selector=person_list, model=Person, help_text="Personens id (/api/people/).")
 
 
-class SubjectRequestSerializer(serializers.ModelSerializer):
+class GdprRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubjectRequest
         fields = [
@@ -50,18 +50,18 @@ class SubjectRequestSerializer(serializers.ModelSerializer):
         ]
 
 
-class RequestCreateSerializer(StrictInputSerializer):
+class GdprRequestCreateSerializer(StrictInputSerializer):
     person = _person_field()
     kind = serializers.ChoiceField(choices=RequestKind.choices)
     received_on = serializers.DateField(required=False, help_text="Standard: i dag.")
     details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class ReasonSerializer(StrictInputSerializer):
+class GdprReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class RequestCloseSerializer(StrictInputSerializer):
+class GdprRequestCloseSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(
         choices=[(RequestStatus.COMPLETED, "Besvaret"), (RequestStatus.REFUSED, "Afvist")]
     )
@@ -82,7 +82,7 @@ class SubjectRequestViewSet(
     """Data-subject requests: access, portability, rectification, erasure, restriction,
     objection. The deadline is one month after receipt, extendable once by two months."""
 
-    serializer_class = SubjectRequestSerializer
+    serializer_class = GdprRequestSerializer
     filterset_fields = ["status", "kind", "person"]
     ordering_fields = ["deadline", "received_on"]
 
@@ -90,39 +90,41 @@ class SubjectRequestViewSet(
         return _scoped(SubjectRequest, self.request.user).order_by("deadline", "pk")
 
     @extend_schema(
-        request=RequestCreateSerializer,
-        responses={201: SubjectRequestSerializer},
+        request=GdprRequestCreateSerializer,
+        responses={201: GdprRequestSerializer},
         summary="Registrér en anmodning",
     )
     def create(self, request):
-        data = validated(RequestCreateSerializer, request)
+        data = validated(GdprRequestCreateSerializer, request)
         created = requests.request_create(actor=request.user, **data)
-        return Response(SubjectRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(GdprRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=ReasonSerializer,
-        responses={200: SubjectRequestSerializer},
+        request=GdprReasonSerializer,
+        responses={200: GdprRequestSerializer},
         summary="Forlæng fristen med to måneder (én gang, med begrundelse)",
     )
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
-        data = validated(ReasonSerializer, request)
-        updated = requests.request_extend(request=self.get_object(), actor=request.user, **data)
-        return Response(SubjectRequestSerializer(updated).data)
+        subject_request = self.get_object()
+        data = validated(GdprReasonSerializer, request)
+        updated = requests.request_extend(request=subject_request, actor=request.user, **data)
+        return Response(GdprRequestSerializer(updated).data)
 
     @extend_schema(
-        request=RequestCloseSerializer,
-        responses={200: SubjectRequestSerializer},
+        request=GdprRequestCloseSerializer,
+        responses={200: GdprRequestSerializer},
         summary="Afslut anmodningen (besvaret eller afvist)",
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        data = validated(RequestCloseSerializer, request)
-        updated = requests.request_close(request=self.get_object(), actor=request.user, **data)
-        return Response(SubjectRequestSerializer(updated).data)
+        subject_request = self.get_object()
+        data = validated(GdprRequestCloseSerializer, request)
+        updated = requests.request_close(request=subject_request, actor=request.user, **data)
+        return Response(GdprRequestSerializer(updated).data)
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class GdprConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
         fields = [
@@ -137,14 +139,14 @@ class ConsentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ConsentGiveSerializer(StrictInputSerializer):
+class GdprConsentGiveSerializer(StrictInputSerializer):
     person = _person_field()
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     basis = serializers.ChoiceField(choices=BasisKind.choices, default=BasisKind.CONSENT)
     evidence = serializers.CharField(max_length=500)
 
 
-class EvidenceSerializer(StrictInputSerializer):
+class GdprEvidenceSerializer(StrictInputSerializer):
     evidence = serializers.CharField(max_length=500)
 
 
@@ -156,41 +158,42 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Consents per person and purpose (storing the CPR number, health data), given and
     withdrawn with date, who recorded it and the evidence."""
 
-    serializer_class = ConsentSerializer
+    serializer_class = GdprConsentSerializer
     filterset_fields = ["person", "purpose"]
 
     def get_queryset(self):
         return _scoped(Consent, self.request.user).order_by("-given_at", "-pk")
 
     @extend_schema(
-        request=ConsentGiveSerializer,
-        responses={201: ConsentSerializer},
+        request=GdprConsentGiveSerializer,
+        responses={201: GdprConsentSerializer},
         summary="Registrér samtykke eller grundlag",
     )
     def create(self, request):
-        data = validated(ConsentGiveSerializer, request)
+        data = validated(GdprConsentGiveSerializer, request)
         consent = rights.consent_give(actor=request.user, **data)
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(GdprConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=EvidenceSerializer,
-        responses={200: ConsentSerializer},
+        request=GdprEvidenceSerializer,
+        responses={200: GdprConsentSerializer},
         summary="Træk samtykket tilbage",
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        data = validated(EvidenceSerializer, request)
-        consent = rights.consent_withdraw(consent=self.get_object(), actor=request.user, **data)
-        return Response(ConsentSerializer(consent).data)
+        consent = self.get_object()
+        data = validated(GdprEvidenceSerializer, request)
+        consent = rights.consent_withdraw(consent=consent, actor=request.user, **data)
+        return Response(GdprConsentSerializer(consent).data)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class GdprObjectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Objection
         fields = ["id", "person", "purpose", "recorded_at", "note", "withdrawn_at"]
 
 
-class ObjectionCreateSerializer(StrictInputSerializer):
+class GdprObjectionCreateSerializer(StrictInputSerializer):
     person = _person_field()
     purpose = serializers.ChoiceField(choices=ObjectionPurpose.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -203,36 +206,36 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Objections (e.g. to market statistics): an export for the purpose leaves the person
     out while the objection is active."""
 
-    serializer_class = ObjectionSerializer
+    serializer_class = GdprObjectionSerializer
     filterset_fields = ["person", "purpose"]
 
     def get_queryset(self):
         return _scoped(Objection, self.request.user).order_by("-recorded_at", "-pk")
 
     @extend_schema(
-        request=ObjectionCreateSerializer,
-        responses={201: ObjectionSerializer},
+        request=GdprObjectionCreateSerializer,
+        responses={201: GdprObjectionSerializer},
         summary="Registrér indsigelse",
     )
     def create(self, request):
-        data = validated(ObjectionCreateSerializer, request)
+        data = validated(GdprObjectionCreateSerializer, request)
         objection = rights.objection_record(actor=request.user, **data)
-        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+        return Response(GdprObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ObjectionSerializer}, summary="Træk tilbage")
+    @extend_schema(request=None, responses={200: GdprObjectionSerializer}, summary="Træk tilbage")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         objection = rights.objection_withdraw(objection=self.get_object(), actor=request.user)
-        return Response(ObjectionSerializer(objection).data)
+        return Response(GdprObjectionSerializer(objection).data)
 
 
-class RestrictionSerializer(serializers.ModelSerializer):
+class GdprRestrictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Restriction
         fields = ["id", "person", "reason", "started_at", "lifted_at", "lift_reason"]
 
 
-class RestrictionCreateSerializer(StrictInputSerializer):
+class GdprRestrictionCreateSerializer(StrictInputSerializer):
     person = _person_field()
     reason = serializers.CharField(max_length=500)
 
@@ -245,28 +248,28 @@ class RestrictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Restriction of processing (GDPR art. 18): while active, every app's services refuse
     offers, CPR lookups and exports other than legal ones for the person."""
 
-    serializer_class = RestrictionSerializer
+    serializer_class = GdprRestrictionSerializer
     filterset_fields = ["person"]
 
     def get_queryset(self):
         return _scoped(Restriction, self.request.user).order_by("-started_at", "-pk")
 
     @extend_schema(
-        request=RestrictionCreateSerializer,
-        responses={201: RestrictionSerializer},
+        request=GdprRestrictionCreateSerializer,
+        responses={201: GdprRestrictionSerializer},
         summary="Begræns behandlingen",
     )
     def create(self, request):
-        data = validated(RestrictionCreateSerializer, request)
+        data = validated(GdprRestrictionCreateSerializer, request)
         restriction = rights.restriction_start(actor=request.user, **data)
-        return Response(RestrictionSerializer(restriction).data, status=status.HTTP_201_CREATED)
+        return Response(GdprRestrictionSerializer(restriction).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=ReasonSerializer, responses={200: RestrictionSerializer}, summary="Ophæv"
+        request=GdprReasonSerializer, responses={200: GdprRestrictionSerializer}, summary="Ophæv"
     )
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
-        data = validated(ReasonSerializer, request)
         restriction = get_object_or_404(self.get_queryset(), pk=pk)
+        data = validated(GdprReasonSerializer, request)
         restriction = rights.restriction_lift(restriction=restriction, actor=request.user, **data)
-        return Response(RestrictionSerializer(restriction).data)
+        return Response(GdprRestrictionSerializer(restriction).data)

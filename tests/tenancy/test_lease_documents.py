@@ -149,3 +149,23 @@ def test_missing_file_is_404_not_500(unit, caseworker):
         reverse("tenancy:lease_document_download", args=[lease.pk, document.pk])
     )
     assert response.status_code == 404
+
+
+def test_documents_in_the_access_bundle_and_kept_on_anonymisation(unit):
+    from core import personal_data
+
+    lease = make_lease(unit)
+    person = lease.parties.get()
+    _upload(lease, title="Lejekontrakt med tillæg")
+    subject = personal_data.resolve(
+        personal_data.Subject.of(organisation_ids=[unit.organisation_id], person_ids=[person.pk])
+    )
+    sections = {s.key: s for s in personal_data.collect(subject)}
+    assert sections["tenancy.lease_documents"].rows[0]["Titel"] == "Lejekontrakt med tillæg"
+    keeps = [k for k in personal_data.must_keep(subject) if k.app == "tenancy.documents"]
+    assert len(keeps) == 1
+    assert not keeps[0].blocks
+    personal_data.anonymise(subject)
+    document = LeaseDocument.objects.get()
+    assert document.title == "Lejekontrakt med tillæg"
+    assert document.file.read() == PDF
