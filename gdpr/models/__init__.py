@@ -6,6 +6,10 @@ One module per area; each area's models are imported here so Django finds them.
 from .reveal import CprReveal
 
 # -- retention schedule, runs and anonymisation (issue 15)
+# isort: split
+from .retention import RetentionKept as RetentionKept
+from .retention import RetentionRule as RetentionRule
+from .retention import RetentionRun as RetentionRun
 
 # -- data-subject requests, consents, contact form (issue 15)
 
@@ -16,3 +20,4 @@ from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKin
 __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
+__all__ += ["RetentionKept", "RetentionRule", "RetentionRun"]  # issue 15 (retention)
