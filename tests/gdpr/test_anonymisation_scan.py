@@ -12,6 +12,7 @@ the phone number. The same scan first has to find them (in many places) before, 
 cannot pass by looking nowhere.
 """
 
+import contextlib
 import json
 import re
 import zipfile
@@ -83,10 +84,8 @@ def _texts(value) -> list[str]:
     text = str(value)
     out = [text]
     if text[:1] in "[{":  # JSON stored as text (SQLite escapes non-ASCII as \\uXXXX)
-        try:
+        with contextlib.suppress(ValueError):
             out.append(json.dumps(json.loads(text), ensure_ascii=False))
-        except ValueError:
-            pass
     return out
 
 
@@ -289,6 +288,8 @@ def test_anonymisation_leaves_nothing_in_any_table_or_file(gctp_settings, media)
     assert left == []
     assert file_hits(media) == []
     assert not Session.objects.exists()
+    login.refresh_from_db()
+    assert (login.is_active, login.has_usable_password()) == (False, False)
     # what must survive does: the person and leases as records, the lookup log, the filings
     person.refresh_from_db()
     assert person.anonymised_at is not None
