@@ -28,8 +28,8 @@ POLICY: dict[str, Entry] = {
     "GET /api/gdpr/retention/preview/": Entry(STAFF),
     "GET /api/gdpr/retention/runs/": Entry(STAFF),
     "POST /api/gdpr/retention/runs/": Entry(STAFF),
-    "GET /api/gdpr/retention/runs/{id}/": Entry(STAFF, obj="retention_run"),
-    "POST /api/gdpr/retention/runs/{id}/resume/": Entry(STAFF, obj="retention_run"),
+    "GET /api/gdpr/retention/runs/{pk}/": Entry(STAFF, obj="retention_run"),
+    "POST /api/gdpr/retention/runs/{pk}/resume/": Entry(STAFF, obj="retention_run"),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
 BUILDERS: dict = {"retention_run": _retention_run}
