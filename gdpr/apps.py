@@ -28,5 +28,6 @@ class GdprConfig(AppConfig):
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
         from .disclosure import log as disclosure_log
+        from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from core import formatting
 from core.personal_data import Provider, Section, Subject, scrub_rows
 
+from .disclosure import personal_data as disclosure_data
 from .models import CprReveal
 
 
@@ -33,11 +34,13 @@ class GdprPersonalData(Provider):
                     }
                     for r in reveals(subject).select_related("user").order_by("at", "pk")
                 ],
-            )
+            ),
+            *disclosure_data.sections(subject),  # issue 16
         ]
 
     def anonymise(self, subject: Subject) -> int:
-        return scrub_rows(reveals(subject), subject.identifiers, "purpose")
+        changed = scrub_rows(reveals(subject), subject.identifiers, "purpose")
+        return changed + disclosure_data.anonymise(subject)  # issue 16
 
     # --- retention: the CPR reveal log ---
 

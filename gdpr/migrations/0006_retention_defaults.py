@@ -179,6 +179,6 @@ def add_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gdpr", "0003_retention")]
+    dependencies = [("gdpr", "0005_retention")]
 
     operations = [migrations.RunPython(add_defaults, migrations.RunPython.noop)]
