@@ -200,7 +200,7 @@ class Command(BaseCommand):
             applicant__cooperation=coop, status__in=letting_ranking.ON_LIST
         ).count()
         self.stdout.write(f"Ansøgninger på listen: {on_list}")
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
         if vacancies:
             self._ranking(_vacancies(coop, org, departments, unit, vacancies, rng))
         if letters:
@@ -280,7 +280,11 @@ class Command(BaseCommand):
             a = offer.applicant
             texts.append(
                 (
-                    [_latin1(a.name), _latin1(f"{a.address}"), _latin1(f"{a.postal_code} {a.city}")],
+                    [
+                        _latin1(a.name),
+                        _latin1(f"{a.address}"),
+                        _latin1(f"{a.postal_code} {a.city}"),
+                    ],
                     _latin1(text.subject),
                     _latin1(text.body),
                 )
