@@ -20,6 +20,7 @@ from waitlist.models import (
     OfferRound,
     RankingEntry,
     Reason,
+    UnitListing,
     Vacancy,
 )
 from waitlist.services import letting as svc
@@ -80,10 +81,19 @@ def test_municipal_unit_gets_a_referral_not_a_vacancy(unit, cooperation):
     assert referral.status == MunicipalReferral.Status.DONE
 
 
-def test_unit_without_listing_makes_no_vacancy(unit, cooperation):
+def test_unit_without_listing_is_let_through_the_list(unit, other_unit, cooperation):
     lease = make_lease(unit)
     tenancy_services.lease_end(lease=lease, end_date=date(2026, 12, 31))
-    assert not Vacancy.objects.exists()
+    assert Vacancy.objects.filter(unit=unit).exists()
+    # ... but not a unit let outside the list, nor one outside any cooperation.
+    list_unit(unit)
+    UnitListing.objects.filter(unit=unit).update(let_through_joint_list=False)
+    tenancy_services.lease_reinstate(lease=lease)
+    tenancy_services.lease_end(lease=lease, end_date=date(2026, 12, 31))
+    assert not Vacancy.objects.filter(unit=unit, status="open").exists()
+    other = make_lease(other_unit)
+    tenancy_services.lease_end(lease=other, end_date=date(2026, 12, 31))
+    assert not Vacancy.objects.filter(unit=other_unit).exists()
 
 
 def test_one_active_vacancy_per_unit(vacancy, listed_unit):
@@ -191,6 +201,11 @@ def test_round_offers_the_next_n_and_stores_the_ranking(vacancy, cooperation, ma
     with pytest.raises(DomainError, match="allerede en tilbudsrunde"):
         svc.round_start(vacancy=vacancy)
     assert third.offers.count() == 0
+    from waitlist.services.letting_explain import why_not
+
+    explanation = why_not(application=skipped, vacancy=vacancy)
+    assert "Ønsker et andet antal værelser (ønsker højst 1 værelser)" in explanation.staff
+    assert "antal værelser, du har ønsket" in explanation.plain
 
 
 def test_best_ranked_acceptor_wins_and_the_lease_is_made(vacancy, cooperation, caseworker):

@@ -143,11 +143,10 @@ def lease_changed(change: tenancy_hooks.LeaseChange) -> None:
         return
     if action != "end" or lease.end_date is None:
         return
+    # A unit without a listing row is let through the joint list (waitlist.selectors).
     listing = UnitListing.objects.filter(unit_id=lease.unit_id).first()
-    if listing is None:
-        return
     vacant_from = lease.end_date + timedelta(days=1)
-    if listing.municipality_allocated:
+    if listing and listing.municipality_allocated:
         MunicipalReferral.objects.get_or_create(
             ended_lease=lease,
             defaults={
@@ -157,7 +156,7 @@ def lease_changed(change: tenancy_hooks.LeaseChange) -> None:
             },
         )
         return
-    if not listing.let_through_joint_list or _cooperation_of(lease.unit) is None:
+    if (listing and not listing.let_through_joint_list) or _cooperation_of(lease.unit) is None:
         return
     if Vacancy.objects.filter(unit_id=lease.unit_id, status__in=Vacancy.ACTIVE).exists():
         return
