@@ -19,6 +19,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from core import formatting
 from tenancy.models import Lease, Person
 
 from ..models import Applicant, Application, CooperationMember, ListType
@@ -81,7 +82,7 @@ def _wish_reason(row: dict, departments: set[int], vacancy: Vacancy) -> tuple[st
     if row["min_area"] and vacancy.area_m2 < row["min_area"]:
         return Reason.AREA_WISH, f"ønsker mindst {row['min_area']} m²"
     if row["max_rent"] is not None and vacancy.rent > row["max_rent"]:
-        return Reason.RENT_WISH, f"højeste husleje {row['max_rent']:.0f} kr."
+        return Reason.RENT_WISH, f"højeste husleje {formatting.money(row['max_rent'])}"
     if departments and vacancy.department_id not in departments:
         return Reason.PLACE_WISH, "ønsker andre afdelinger"
     areas = [a.strip().lower() for a in (row["areas"] or "").split(",") if a.strip()]
