@@ -246,7 +246,10 @@ def test_top_ranked_acceptance_decides_at_once(vacancy, cooperation):
     svc.offer_answer(offer=rnd.offers.get(rank=1), accept=True, via=Offer.Via.ONLINE)
     vacancy.refresh_from_db()
     assert vacancy.status == Vacancy.Status.ASSIGNED
-    assert rnd.offers.filter(status=Offer.Status.PENDING).count() == 2
+    # Those ranked below cannot win any more: their offers lapse as cancelled.
+    assert rnd.offers.filter(status=Offer.Status.CANCELLED).count() == 2
+    with pytest.raises(DomainError, match="bortfaldet: Boligen er udlejet til en ansøger med"):
+        svc.offer_answer(offer=rnd.offers.get(rank=3), accept=True)
 
 
 def test_when_all_decline_the_next_round_starts_by_itself(vacancy, cooperation):

@@ -300,6 +300,8 @@ def _answer_refusal(offer: Offer, vacancy: Vacancy, now: datetime) -> str | None
     """Why this answer cannot be registered (None when it can)."""
     if vacancy.status == Vacancy.Status.WITHDRAWN:
         return _("Boligen er trukket tilbage, så tilbuddet kan ikke længere besvares.")
+    if offer.status == Offer.Status.CANCELLED:
+        return _("Tilbuddet er bortfaldet: %s") % (offer.note or _("boligen er udlejet."))
     if offer.status != Offer.Status.PENDING:
         who = formatting.user_name(offer.answered_by, system=_("ansøgeren"))
         return _("Tilbuddet er allerede besvaret: %(status)s %(at)s (%(who)s). Opdatér siden.") % {
@@ -488,6 +490,10 @@ def _assign(*, vacancy: Vacancy, winner: Offer, offers: list[Offer], actor=None)
         if offer.pk != winner.pk and offer.status == Offer.Status.ACCEPTED:
             offer.outcome = Offer.Outcome.NOT_CHOSEN
             offer.save(update_fields=["outcome"])
+        elif offer.status == Offer.Status.PENDING:  # ranked below the winner: cannot win
+            offer.status = Offer.Status.CANCELLED
+            offer.note = _("Boligen er udlejet til en ansøger med bedre placering.")
+            offer.save(update_fields=["status", "note"])
     vacancy.status = Vacancy.Status.ASSIGNED
     vacancy.assigned_offer = winner
     vacancy.assigned_at = timezone.now()
