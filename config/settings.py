@@ -514,6 +514,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waitlist.messages_send",
         "schedule": MESSAGE_SEND_INTERVAL_SECONDS,
     },
+    # issue 16: data discovery (CPR numbers, e-mails, phones in free text, documents, files).
+    "gdpr-data-discovery": {
+        "task": "gdpr.discovery_run",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Offer rounds past their answer deadline (issue 14, letting; docs/letting.md).
     "waitlist-letting-rounds": {
         "task": "waitlist.letting_rounds_due",

@@ -10,6 +10,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Fælles")
 
     def ready(self) -> None:
+        from . import personal_data
         from .security import connect_signals
 
         connect_signals()
+        personal_data.registry.register(personal_data.CorePersonalData())

@@ -18,3 +18,10 @@ class CprlookupConfig(AppConfig):
         hooks.person_panels.register(views.person_panel)
         hooks.lease_changed.register(occupancy_refresh.lease_changed)
         hooks.unit_changed.register(occupancy_refresh.unit_changed)
+
+        # what the app holds about a person, for gdpr (core.personal_data)
+        from core.personal_data import registry
+
+        from .personal_data import CprLookupPersonalData
+
+        registry.register(CprLookupPersonalData())

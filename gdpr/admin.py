@@ -48,3 +48,53 @@ class DisclosureAdmin(ReadOnlyAdmin):
         "person_count",
     ]
     exclude = ["people"]
+
+
+from .models import MarketStatisticsOptIn, OutboundExport  # noqa: E402
+
+
+@admin.register(OutboundExport)
+class OutboundExportAdmin(ReadOnlyAdmin):
+    """Produced outbound exports (made through the screens, so the disclosure is logged)."""
+
+    list_display = ["created_at", "kind", "recipient", "status", "total", "created_by"]
+    list_filter = ["organisation", "kind", "status"]
+    search_fields = ["recipient", "description"]
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(MarketStatisticsOptIn)
+class MarketStatisticsOptInAdmin(ReadOnlyAdmin):
+    """Set on the exports screen by an organisation administrator (who and when kept)."""
+
+    list_display = ["organisation", "opted_in", "changed_at", "changed_by"]
+
+
+from .models import DiscoveryFinding, DiscoveryRun  # noqa: E402
+
+
+@admin.register(DiscoveryRun)
+class DiscoveryRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "status", "values_scanned", "files_scanned", "findings"]
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(DiscoveryFinding)
+class DiscoveryFindingAdmin(ReadOnlyAdmin):
+    """Every finding, also those of no single organisation (the joint waiting list, files
+    the product did not write): superusers see them here. Values are masked."""
+
+    list_display = [
+        "last_seen",
+        "kind",
+        "masked",
+        "organisation",
+        "model",
+        "field",
+        "path",
+        "status",
+    ]
+    list_filter = ["status", "kind", "source", "organisation"]
+    search_fields = ["masked", "model", "path"]
+    ordering = ["-last_seen", "-pk"]
+    exclude = ["value_hash", "fingerprint"]

@@ -16,10 +16,16 @@ class GdprConfig(AppConfig):
         hooks.cpr_reveal_loggers.register(services.cpr_reveal_log)
 
         # -- retention schedule, runs and anonymisation (issue 15)
+        from core.personal_data import registry
+
+        from .personal_data import GdprPersonalData
+
+        registry.register(GdprPersonalData())
 
         # -- data-subject requests, consents, contact form (issue 15)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
         from .disclosure import log as disclosure_log
+        from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)

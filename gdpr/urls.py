@@ -13,6 +13,8 @@ urlpatterns = [
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402
+from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
+from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
 
 urlpatterns += [
     path("videregivelser/", disclosure_views.disclosure_list, name="disclosure_list"),
@@ -21,5 +23,23 @@ urlpatterns += [
         "videregivelser/person/<int:person_pk>/",
         disclosure_views.person_disclosures,
         name="person_disclosures",
+    ),
+    path("udtraek/", disclosure_outbound.export_list, name="export_list"),
+    path("udtraek/<int:pk>/", disclosure_outbound.export_detail, name="export_detail"),
+    path("udtraek/<int:pk>/hent/", disclosure_outbound.export_download, name="export_download"),
+    path(
+        "udtraek/markedsstatistik/tilmelding/",
+        disclosure_outbound.market_opt_in,
+        name="market_opt_in",
+    ),
+    path("dataopdagelse/", disclosure_discovery.finding_list, name="finding_list"),
+    path("dataopdagelse/scan/", disclosure_discovery.discovery_start, name="discovery_start"),
+    path(
+        "dataopdagelse/<int:pk>/fjern/", disclosure_discovery.finding_redact, name="finding_redact"
+    ),
+    path(
+        "dataopdagelse/<int:pk>/afvis/",
+        disclosure_discovery.finding_dismiss,
+        name="finding_dismiss",
     ),
 ]

@@ -24,3 +24,10 @@ class RentregisterConfig(AppConfig):
         from .services import sync
 
         hooks.person_moved.register(sync.person_moved)
+
+        # what the app holds about a person, for gdpr (core.personal_data)
+        from core.personal_data import registry
+
+        from .personal_data import RentRegisterPersonalData
+
+        registry.register(RentRegisterPersonalData())

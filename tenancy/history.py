@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy
 
 from core import formatting
 from core.middleware import current_request_id
+from core.personal_data import SCRUBBED, mentions, scrub_text, scrub_value
 
 from .models import ChangeRecord, Lease, Person
 
 # Never put in a snapshot: the encrypted CPR and its hash are not history anyone reads.
 EXCLUDED_FIELDS = {"cpr_encrypted", "cpr_hash", "search_text", "created_at"}
-SCRUBBED = "[slettet]"
 # Fields that carry a person's own data, scrubbed on GDPR erasure.
 PERSONAL_FIELDS = {"name", "birth_date", "cpr_masked", "email", "phone", "parties"}
 
@@ -92,16 +92,60 @@ def history_for(instance: models.Model):
 def history_scrub_person(*, person: Person) -> int:
     """Remove a person's data from every change record that mentions them (GDPR erasure).
     Returns the number of records scrubbed."""
-    count = 0
-    for record in ChangeRecord.objects.filter(people=person):
-        for snap in (record.before, record.after):
-            for key in PERSONAL_FIELDS & set(snap):
-                snap[key] = SCRUBBED
+    return history_scrub_people(person_ids=[person.pk], identifiers=[person.name])
+
+
+def history_scrub_people(*, person_ids: Iterable[int], identifiers: Iterable[str] = ()) -> int:
+    """Remove the people's data from every change record linked to them: the personal
+    fields of the snapshots, and every identifier (name, e-mail, phone, CPR) wherever else
+    it appears in them (another record's snapshot, the object label, the reason). Returns
+    the number of records changed; a second call changes none."""
+    identifiers = list(identifiers)
+    changed = []
+    records = (
+        ChangeRecord.objects.filter(people__in=list(person_ids))
+        .distinct()
+        .select_related("content_type")
+        .order_by("pk")
+    )
+    for record in records.iterator(chunk_size=500):
+        before = _scrub_snapshot(record.before, identifiers)
+        after = _scrub_snapshot(record.after, identifiers)
+        label = record.object_repr
         if record.content_type.model == "person":
-            record.object_repr = SCRUBBED
-        record.save(update_fields=["before", "after", "object_repr"])
-        count += 1
-    return count
+            label = SCRUBBED
+        label = scrub_text(label, identifiers)
+        reason = scrub_text(record.reason, identifiers)
+        if (before, after, label, reason) != (
+            record.before,
+            record.after,
+            record.object_repr,
+            record.reason,
+        ):
+            record.before, record.after, record.object_repr, record.reason = (
+                before,
+                after,
+                label,
+                reason,
+            )
+            changed.append(record)
+    ChangeRecord.objects.bulk_update(
+        changed, ["before", "after", "object_repr", "reason"], batch_size=500
+    )
+    return len(changed)
+
+
+def _scrub_snapshot(snap: dict, identifiers: list[str]) -> dict:
+    """A lease's parties lose only the entries naming the people (a co-tenant stays); a
+    person's own snapshot loses every personal field."""
+    snap = dict(snap)
+    for key in PERSONAL_FIELDS & set(snap):
+        value = snap[key]
+        if key == "parties" and isinstance(value, list):
+            snap[key] = [SCRUBBED if mentions(str(p), identifiers) else p for p in value]
+        elif value not in (None, "", [], SCRUBBED):
+            snap[key] = SCRUBBED
+    return scrub_value(snap, identifiers)
 
 
 # --- reading the history back ---------------------------------------------------------------

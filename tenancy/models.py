@@ -363,6 +363,9 @@ class Person(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("telefon"), max_length=20, blank=True)
     protected = models.BooleanField(_("navne- og adressebeskyttelse"), default=False)
+    # GDPR (issue 15): processing restricted (art. 18) and when the person was anonymised.
+    restricted = models.BooleanField(_("behandling begrænset"), default=False)
+    anonymised_at = models.DateTimeField(_("anonymiseret"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
 
     class Meta:

@@ -7,8 +7,10 @@ class WaitlistConfig(AppConfig):
     verbose_name = _("Venteliste")
 
     def ready(self) -> None:
+        from core.personal_data import registry
         from tenancy import hooks
 
+        from .personal_data import WaitlistPersonalData
         from .selectors_letting import attention_items
         from .services.letting import lease_changed
 
@@ -16,3 +18,5 @@ class WaitlistConfig(AppConfig):
         # change's transaction); vacancies and answers due on the dashboard.
         hooks.lease_changed.register(lease_changed)
         hooks.attention_items.register(attention_items)
+        # What the waiting list holds about an applicant, for gdpr (core.personal_data).
+        registry.register(WaitlistPersonalData())

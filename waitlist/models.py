@@ -110,6 +110,9 @@ class Applicant(models.Model):
         _("udestående"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
     search_text = models.CharField(max_length=400, blank=True, default="", editable=False)
+    # GDPR (issue 15): processing restricted (art. 18) and when the applicant was anonymised.
+    restricted = models.BooleanField(_("behandling begrænset"), default=False)
+    anonymised_at = models.DateTimeField(_("anonymiseret"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ansøger")

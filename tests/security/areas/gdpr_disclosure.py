@@ -21,11 +21,54 @@ def _disclosure(world, side: str):
     )
 
 
+def _outbound_export(world, side: str):
+    from gdpr.disclosure import outbound
+
+    lease = world.obj("lease", side)
+    return outbound.outbound_export_create(
+        organisation=world.orgs[side], kind="tribunal", recipient="Advokat", lease=lease
+    )
+
+
+def _finding(world, side: str):
+    import hashlib
+
+    from django.utils import timezone
+
+    from gdpr.models import DiscoveryFinding
+
+    consent_note = f"world-{side}"
+    return DiscoveryFinding.objects.create(
+        organisation=world.orgs[side],
+        kind="cpr",
+        source="field",
+        model="rentregister.filingconsent",
+        object_id="0",
+        field="note",
+        masked="010180-xxxx",
+        value_hash="0" * 64,
+        fingerprint=hashlib.sha256(consent_note.encode()).hexdigest(),
+        last_seen=timezone.now(),
+    )
+
+
 POLICY: dict[str, Entry] = {
     "gdpr:disclosure_list": Entry(STAFF),
     "gdpr:disclosure_detail": Entry(STAFF, obj="disclosure"),
     "gdpr:person_disclosures": Entry(STAFF),
+    "gdpr:export_list": Entry(STAFF),
+    "gdpr:export_detail": Entry(STAFF, obj="outbound_export"),
+    "gdpr:export_download": Entry(STAFF, obj="outbound_export"),
+    "gdpr:market_opt_in": Entry(ADMIN_ONLY),
+    "gdpr:finding_list": Entry(STAFF),
+    "gdpr:discovery_start": Entry(ADMIN_ONLY),
+    "gdpr:finding_redact": Entry(STAFF, obj="finding"),
+    "gdpr:finding_dismiss": Entry(STAFF, obj="finding"),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
-BUILDERS: dict = {"disclosure": _disclosure}
+BUILDERS: dict = {
+    "disclosure": _disclosure,
+    "outbound_export": _outbound_export,
+    "finding": _finding,
+}
 KWARG_OBJECTS: dict[str, str] = {}

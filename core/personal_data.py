@@ -1,0 +1,330 @@
+"""What every app holds about a person: one registry every app fills and `gdpr` reads.
+
+core imports no app, so it knows nothing of people, leases or applicants. Each app writes
+one provider in `<app>/personal_data.py` (a subclass of `Provider`) and registers it in its
+`AppConfig.ready()` with `registry.register(...)`; `gdpr` (access bundles, portability,
+erasure, restriction, the retention run) only ever calls the module functions below.
+
+The data subject
+    `Subject` names one human (or, for the retention run, a batch of humans of one
+    organisation) by the records that are theirs: tenancy `Person` ids, waiting-list
+    `Applicant` ids, login user ids, keyed CPR hashes, and `identifiers` (the strings that
+    identify them in free text: names, e-mails, phones, CPR numbers with and without dash).
+    `organisation_ids` is the scope: records of other organisations are never touched or
+    shown, even when the CPR hash matches.
+
+What a provider answers (every method gets the subject and must stay inside its scope)
+    - `match(subject, link=...)`: the subject with what this app holds added: CPR hashes,
+      identifiers and login user ids of the records named, and with `link=True` also the
+      ids of its records found by CPR hash (a tenant found as an applicant, and back).
+      `resolve()` calls every provider until nothing new is found, so one request covers
+      every app. The retention run resolves with `link=False`: a former tenant is
+      anonymised, not the same human's current application.
+    - `collect(subject)`: titled `Section`s of rows for the access bundle; a section says
+      whether the person provided the data themselves (`provided_by_subject`, portability).
+    - `must_keep(subject)`: `Keep` reasons something must stay: `blocks=True` when the
+      person may not be anonymised yet (an active lease, an unresolved debt); `False` for
+      what survives anonymisation (lease documents, bookkeeping records without the name).
+    - `anonymise(subject)`: remove the subject's personal data from every row the app
+      holds (and files it wrote), copies included; return the number of rows changed.
+      Idempotent: a second call finds nothing left and returns 0.
+    - `restrict(subject, on=...)`: flag (or unflag) the app's own rows; the app's services
+      refuse processing a flagged person (no offers, no CPR lookups, no exports except
+      legal ones). Return the number of rows flagged or unflagged.
+
+Providers run in registration order (app order in INSTALLED_APPS). `anonymise()` is called
+inside the caller's transaction; providers must not commit on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+SCRUBBED = "[slettet]"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A data subject (or a batch of them in one organisation), by their records."""
+
+    organisation_ids: frozenset[int] = frozenset()
+    person_ids: frozenset[int] = frozenset()
+    applicant_ids: frozenset[int] = frozenset()
+    user_ids: frozenset[int] = frozenset()
+    cpr_hashes: frozenset[str] = frozenset()
+    identifiers: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        organisation_ids: Iterable[int] = (),
+        person_ids: Iterable[int] = (),
+        applicant_ids: Iterable[int] = (),
+        user_ids: Iterable[int] = (),
+        cpr_hashes: Iterable[str] = (),
+        identifiers: Iterable[str] = (),
+    ) -> Subject:
+        return cls(
+            frozenset(organisation_ids),
+            frozenset(person_ids),
+            frozenset(applicant_ids),
+            frozenset(user_ids),
+            frozenset(h for h in cpr_hashes if h),
+            frozenset(i for i in identifiers if i and i.strip()),
+        )
+
+    def add(self, **more: Iterable) -> Subject:
+        """This subject with more ids, hashes or identifiers (empty values are dropped)."""
+        values = {}
+        for name, extra in more.items():
+            current = getattr(self, name)
+            values[name] = current | frozenset(v for v in extra if v not in ("", None))
+        return replace(self, **values)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.person_ids or self.applicant_ids or self.cpr_hashes)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table of the access bundle: rows of label -> JSON-safe value."""
+
+    app: str
+    key: str  # stable, e.g. "tenancy.person"
+    title: str  # Danish, for the readable document
+    rows: list[dict[str, object]] = field(default_factory=list)
+    provided_by_subject: bool = False  # the person gave it (portability)
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Why something must stay. `blocks`: the person may not be anonymised yet."""
+
+    app: str
+    reason: str  # Danish, shown to the caseworker and in the answer to the person
+    blocks: bool = False
+
+
+class Provider:
+    """What one app holds about a person. Subclass in `<app>/personal_data.py`."""
+
+    app: str = ""
+
+    def match(self, subject: Subject, *, link: bool) -> Subject:
+        return subject
+
+    def collect(self, subject: Subject) -> list[Section]:
+        raise NotImplementedError
+
+    def must_keep(self, subject: Subject) -> list[Keep]:
+        return []
+
+    def anonymise(self, subject: Subject) -> int:
+        raise NotImplementedError
+
+    def restrict(self, subject: Subject, *, on: bool) -> int:
+        return 0
+
+
+class Registry:
+    """The registered providers, one per app (registering an app twice replaces it)."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, Provider] = {}
+
+    def register(self, provider: Provider) -> Provider:
+        if not provider.app:
+            raise ValueError("A personal-data provider names its app.")
+        self._providers[provider.app] = provider
+        return provider
+
+    def unregister(self, app: str) -> None:
+        self._providers.pop(app, None)
+
+    def __iter__(self):
+        return iter(list(self._providers.values()))
+
+    def __contains__(self, app: str) -> bool:
+        return app in self._providers
+
+
+registry = Registry()
+
+
+def resolve(subject: Subject, *, link: bool = True) -> Subject:
+    """Every record of the subject across apps (see the module docstring)."""
+    for _round in range(5):
+        found = subject
+        for provider in registry:
+            found = provider.match(found, link=link)
+        if found == subject:
+            break
+        subject = found
+    return subject
+
+
+def collect(subject: Subject) -> list[Section]:
+    return [section for provider in registry for section in provider.collect(subject)]
+
+
+def must_keep(subject: Subject) -> list[Keep]:
+    return [keep for provider in registry for keep in provider.must_keep(subject)]
+
+
+def anonymise(subject: Subject) -> dict[str, int]:
+    """Run every provider's anonymisation; rows changed per app."""
+    return {provider.app: provider.anonymise(subject) for provider in registry}
+
+
+def restrict(subject: Subject, *, on: bool) -> dict[str, int]:
+    return {provider.app: provider.restrict(subject, on=on) for provider in registry}
+
+
+# --- helpers for providers ------------------------------------------------------------------
+
+
+def cpr_forms(cpr: str) -> list[str]:
+    """A CPR number as it may be written: 10 digits and DDMMYY-SSSS."""
+    digits = re.sub(r"\D", "", cpr or "")
+    return [digits, f"{digits[:6]}-{digits[6:]}"] if len(digits) == 10 else []
+
+
+def _pattern(identifiers: Iterable[str]) -> re.Pattern | None:
+    needles = sorted({i.strip() for i in identifiers if len(i.strip()) >= 3}, key=len, reverse=True)
+    if not needles:
+        return None
+    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+
+
+def scrub_text(text: str, identifiers: Iterable[str]) -> str:
+    """`text` with every identifier (case-insensitive) replaced by SCRUBBED."""
+    if not text:
+        return text
+    pattern = _pattern(identifiers)
+    return pattern.sub(SCRUBBED, text) if pattern else text
+
+
+def scrub_value(value, identifiers: Iterable[str]):
+    """A JSON value (dict/list/str) with every identifier in its strings scrubbed."""
+    pattern = _pattern(identifiers)
+    if pattern is None:
+        return value
+
+    def walk(v):
+        if isinstance(v, str):
+            return pattern.sub(SCRUBBED, v)
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return walk(value)
+
+
+def mentions(text: str, identifiers: Iterable[str]) -> bool:
+    pattern = _pattern(identifiers)
+    return bool(text and pattern and pattern.search(text))
+
+
+def scrub_rows(queryset, identifiers, *fields: str) -> int:
+    """Scrub the identifiers out of the text fields of the rows; rows changed."""
+    changed = []
+    for row in queryset.distinct().only("pk", *fields):
+        before = [getattr(row, f) for f in fields]
+        after = [scrub_text(v, identifiers) for v in before]
+        if after != before:
+            for name, value in zip(fields, after, strict=True):
+                setattr(row, name, value)
+            changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, list(fields), batch_size=500)
+    return len(changed)
+
+
+# --- core's own provider: the security log, logins' sessions, the admin log, login attempts --
+
+
+class CorePersonalData(Provider):
+    """The security log names people only by id (what happened to their record, their own
+    logins); the admin log and the login-attempt log can hold names and e-mails as text;
+    sessions belong to the subject's logins."""
+
+    app = "core"
+
+    def _events(self, subject: Subject):
+        from django.db.models import Q
+
+        from .models import SecurityEvent
+
+        about = Q(object_type="person", object_id__in=[str(i) for i in subject.person_ids])
+        about |= Q(object_type="applicant", object_id__in=[str(i) for i in subject.applicant_ids])
+        return SecurityEvent.objects.filter(about | Q(user_id__in=subject.user_ids))
+
+    def collect(self, subject: Subject) -> list[Section]:
+        return [
+            Section(
+                self.app,
+                "core.security_events",
+                "Sikkerhedslog",
+                [
+                    {"Tidspunkt": e.at.isoformat(), "Hændelse": str(e.get_kind_display())}
+                    for e in self._events(subject).order_by("at", "pk")
+                ],
+            )
+        ]
+
+    def anonymise(self, subject: Subject) -> int:
+        from django.contrib.admin.models import LogEntry
+
+        changed = sessions_delete(subject.user_ids)
+        for chunk in _chunks(sorted(i for i in subject.identifiers if len(i) >= 3), 100):
+            rows = LogEntry.objects.filter(_any_text(["object_repr", "change_message"], chunk))
+            changed += scrub_rows(rows, chunk, "object_repr", "change_message")
+            changed += _login_attempts_delete(chunk)
+        return changed
+
+
+def _chunks(values: list[str], size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _any_text(fields: list[str], words: list[str]):
+    from django.db.models import Q
+
+    match = Q(pk__in=[])
+    for word in words:
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+    return match
+
+
+def _login_attempts_delete(words: list[str]) -> int:
+    """django-axes keeps the username typed at each (failed) login: an e-mail, often."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    count = 0
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        count += model.objects.filter(_any_text(["username"], words)).delete()[0]
+    return count
+
+
+def sessions_delete(user_ids) -> int:
+    """End every stored session of the given logins (the session data holds the user id)."""
+    if not user_ids:
+        return 0
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    wanted = {str(u) for u in user_ids}
+    doomed = [
+        s.pk
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+        if str(s.get_decoded().get("_auth_user_id")) in wanted
+    ]
+    return Session.objects.filter(pk__in=doomed).delete()[0]

@@ -1,0 +1,64 @@
+"""Forms of issue 16's screens (Danish labels; rules stay in the services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import Lease, Organisation, Property, Unit, normalise_search
+
+from ..models import ExportKind
+
+
+class OutboundExportForm(forms.Form):
+    """Order one outbound export. What it needs (property, unit, lease) depends on the kind;
+    the service says what is missing."""
+
+    kind = forms.ChoiceField(label=_("Udtræk"), choices=ExportKind.choices)
+    recipient = forms.CharField(
+        label=_("Modtager"),
+        max_length=200,
+        required=False,
+        help_text=_("Firma eller myndighed. Markedsstatistik går altid til EjendomDanmark."),
+    )
+    property = forms.ModelChoiceField(
+        label=_("Ejendom"), queryset=Property.objects.none(), required=False
+    )
+    unit_address = forms.CharField(
+        label=_("Enhed (adresse)"),
+        max_length=200,
+        required=False,
+        help_text=_("Fx Strandvejen 12 2 tv"),
+    )
+    lease_number = forms.CharField(label=_("Lejemålsnummer"), max_length=20, required=False)
+    description = forms.CharField(
+        label=_("Opgave (arbejdsordre)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["property"].queryset = Property.objects.filter(organisation=organisation)
+
+    def clean_unit_address(self) -> Unit | None:
+        text = normalise_search(self.cleaned_data.get("unit_address", ""))
+        if not text:
+            return None
+        units = list(Unit.objects.filter(organisation=self.organisation, search_text=text)[:2])
+        if len(units) != 1:
+            raise forms.ValidationError(_("Ingen entydig enhed med den adresse."))
+        return units[0]
+
+    def clean_lease_number(self) -> Lease | None:
+        number = self.cleaned_data.get("lease_number", "").strip()
+        if not number:
+            return None
+        lease = Lease.objects.filter(organisation=self.organisation, number=number).first()
+        if lease is None:
+            raise forms.ValidationError(_("Intet lejemål med det nummer."))
+        return lease
+
+
+class OptInForm(forms.Form):
+    opted_in = forms.BooleanField(label=_("Ejeren deltager i markedsstatistik"), required=False)
