@@ -120,6 +120,9 @@ def test_ranking_orders_by_seniority_and_gives_reasons(vacancy, cooperation):
     held = applicant_on_list(cooperation, seniority=date(2004, 1, 1))
     LettingHold.objects.create(applicant=held.applicant, reason="test")
     crowded = applicant_on_list(cooperation, seniority=date(2005, 1, 1), children=6, spouse="X")
+    restricted = applicant_on_list(cooperation, seniority=date(2005, 6, 1))
+    restricted.applicant.restricted = True
+    restricted.applicant.save(update_fields=["restricted"])
     deleted = applicant_on_list(cooperation, seniority=date(2000, 1, 1), status="deleted")
     student = applicant_on_list(cooperation, seniority=date(2000, 1, 1), list_type="student")
 
@@ -132,6 +135,7 @@ def test_ranking_orders_by_seniority_and_gives_reasons(vacancy, cooperation):
         unpaid.pk: Reason.UNPAID,
         held.pk: Reason.ON_HOLD,
         crowded.pk: Reason.HOUSEHOLD,
+        restricted.pk: Reason.RESTRICTED,
     }
     looked_at = {j.application_id for j in ranking.judged}
     assert deleted.pk not in looked_at

@@ -60,16 +60,6 @@ def household_size(*, has_spouse: bool, children: int) -> int:
     return 1 + (1 if has_spouse else 0) + (children or 0)
 
 
-def _restriction_field() -> str | None:
-    """The GDPR restriction-of-processing flag on Applicant, when the privacy work has added
-    it (issue 15): a boolean or a timestamp field. None while it does not exist."""
-    names = {f.name for f in Applicant._meta.get_fields()}
-    for candidate in ("processing_restricted", "restricted", "restricted_at"):
-        if candidate in names:
-            return candidate
-    return None
-
-
 # --- the judgement of one application ---------------------------------------------------
 
 
@@ -153,6 +143,7 @@ FIELDS = (
     "earliest_move_in",
     "applicant__spouse_name",
     "applicant__children_under_23",
+    "applicant__restricted",  # GDPR restriction of processing (issue 15)
 )
 
 
@@ -185,8 +176,8 @@ def _chunks(qs, *, first: int = FIRST_CHUNK) -> Iterator[list[dict]]:
         size = min(size * 4, MAX_CHUNK)
 
 
-def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int], set[int]]:
-    """Departments wished (per application), applicants on hold, restricted applicants."""
+def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int]]:
+    """Departments wished (per application) and the applicants on hold."""
     app_ids = [r["pk"] for r in rows]
     applicant_ids = [r["applicant_id"] for r in rows]
     departments: dict[int, set[int]] = {}
@@ -200,15 +191,7 @@ def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int], set[i
             applicant_id__in=applicant_ids, lifted_at__isnull=True
         ).values_list("applicant_id", flat=True)
     )
-    restricted: set[int] = set()
-    name = _restriction_field()
-    if name:
-        flag = Applicant._meta.get_field(name)
-        cond = {f"{name}__isnull": False} if flag.null else {name: True}
-        restricted = set(
-            Applicant.objects.filter(pk__in=applicant_ids, **cond).values_list("pk", flat=True)
-        )
-    return departments, held, restricted
+    return departments, held
 
 
 def existing_tenant_applicant_ids(vacancy: Vacancy) -> set[int]:
@@ -241,7 +224,7 @@ def _judge_rows(
     skip: set[int],
     priority: bool = False,
 ) -> Iterator[Judged]:
-    departments, held, restricted = _chunk_facts(rows)
+    departments, held = _chunk_facts(rows)
     for row in rows:
         reason: str
         detail: str
@@ -254,7 +237,7 @@ def _judge_rows(
                 rules=rules,
                 departments=departments.get(row["pk"], set()),
                 on_hold=row["applicant_id"] in held,
-                restricted=row["applicant_id"] in restricted,
+                restricted=row["applicant__restricted"],
             )
         yield Judged(
             application_id=row["pk"],
@@ -331,6 +314,7 @@ def vacancy_matches(application: Application, vacancy: Vacancy, rules: LettingRu
     row = {f: getattr(application, f) for f in FIELDS if "__" not in f and f != "pk"}
     row["applicant__spouse_name"] = application.applicant.spouse_name
     row["applicant__children_under_23"] = application.applicant.children_under_23
+    row["applicant__restricted"] = application.applicant.restricted
     departments = set(application.departments.values_list("pk", flat=True))
     if _wish_reason(row, departments, vacancy)[0]:
         return False
