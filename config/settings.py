@@ -400,6 +400,9 @@ SMS_SENDER = env("SMS_SENDER", default="Boligkontor")
 LETTING_ROUNDS_INTERVAL_SECONDS = env.float("LETTING_ROUNDS_INTERVAL_SECONDS", default=300.0)
 # How often beat sends queued e-mail and SMS (waitlist.messaging.messages_send_queued).
 MESSAGE_SEND_INTERVAL_SECONDS = env.float("MESSAGE_SEND_INTERVAL_SECONDS", default=60.0)
+# The nightly waiting-list run works in chunks of this many rows, one transaction each
+# (waitlist.services.nightly): a killed run keeps every finished chunk and redoes the rest.
+WAITLIST_NIGHTLY_CHUNK = env.int("WAITLIST_NIGHTLY_CHUNK", default=1000)
 # E-mail: real SMTP; default the local mail sink (python -m simulators.mailsink, make run).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")

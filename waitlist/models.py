@@ -128,6 +128,10 @@ class Applicant(models.Model):
         indexes = [
             models.Index(fields=["cooperation", "name", "id"], name="wl_applicant_coop_name"),
             models.Index(fields=["cooperation", "created_at"], name="wl_applicant_coop_created"),
+            # The channel filter in name order, and its count, from the index alone.
+            models.Index(
+                fields=["cooperation", "channel", "name", "id"], name="wl_applicant_coop_chan_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +206,10 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["status", "paid_until"], name="wl_application_status_paid"),
             models.Index(fields=["list_type", "seniority_date"], name="wl_application_seniority"),
+            # The applicant list's status (+ list) filter: applicant ids from the index alone.
+            models.Index(
+                fields=["status", "list_type", "applicant"], name="wl_application_status_type"
+            ),
         ]
 
     def __str__(self) -> str:

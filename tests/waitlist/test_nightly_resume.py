@@ -1,6 +1,6 @@
 """The nightly run killed midway (simulated by a BaseException, which nothing catches, in
-the middle of a row) and run again: every row done exactly once, nothing sent twice, nobody
-deleted wrongly."""
+the middle of a chunk or a row) and run again: every row done exactly once, nothing sent
+twice, nobody deleted wrongly. tests/waitlist/test_nightly_worker.py kills a real worker."""
 
 from datetime import date
 
@@ -34,9 +34,30 @@ def _family(cooperation, k, paid_on):
     return applicant
 
 
-def test_killed_midway_then_rerun_sends_nothing_twice(cooperation, monkeypatch):
+def test_killed_midway_then_rerun_sends_nothing_twice(cooperation, monkeypatch, settings):
+    settings.WAITLIST_NIGHTLY_CHUNK = 2
     for k in range(6):
         _family(cooperation, k, date(2024, 3, 1 + k))
+    real_flush = nightly._Outbox.flush
+    flushes = {"n": 0}
+
+    def dying_flush(self):
+        flushes["n"] += 1
+        if flushes["n"] == 2:  # in the middle of the second chunk's transaction
+            raise Killed
+        return real_flush(self)
+
+    monkeypatch.setattr(nightly._Outbox, "flush", dying_flush)
+    with pytest.raises(Killed):
+        nightly.nightly_run(today=date(2025, 2, 20))
+    assert Invoice.objects.filter(kind="renewal").count() == 2  # the 2nd chunk rolled back
+    assert Message.objects.filter(kind="renewal_invoice").count() == 2
+    monkeypatch.setattr(nightly._Outbox, "flush", real_flush)
+    result = nightly.nightly_run(today=date(2025, 2, 20))
+    assert result.renewal_invoices == 4
+    assert nightly.nightly_run(today=date(2025, 2, 20)).renewal_invoices == 0
+    assert Invoice.objects.filter(kind="renewal").count() == 6
+    assert Message.objects.filter(kind="renewal_invoice").count() == 6
     real = nightly.message_queue
     calls = {"n": 0}
 
@@ -46,17 +67,6 @@ def test_killed_midway_then_rerun_sends_nothing_twice(cooperation, monkeypatch):
             raise Killed
         return real(**kwargs)
 
-    monkeypatch.setattr(nightly, "message_queue", dying)
-    with pytest.raises(Killed):
-        nightly.nightly_run(today=date(2025, 2, 20))
-    assert Invoice.objects.filter(kind="renewal").count() == 3  # the 4th rolled back
-    monkeypatch.setattr(nightly, "message_queue", real)
-    result = nightly.nightly_run(today=date(2025, 2, 20))
-    assert result.renewal_invoices == 3
-    assert nightly.nightly_run(today=date(2025, 2, 20)).renewal_invoices == 0
-    assert Invoice.objects.filter(kind="renewal").count() == 6
-    assert Message.objects.filter(kind="renewal_invoice").count() == 6
-
     # Pay one renewal; the reminder run is killed midway, then rerun: reminders once each,
     # the payer never reminded; deletions after the deadline spare the payer.
     paid = Invoice.objects.filter(kind="renewal").order_by("pk").first()
@@ -64,11 +74,12 @@ def test_killed_midway_then_rerun_sends_nothing_twice(cooperation, monkeypatch):
         applicant=paid.applicant, amount=paid.amount, paid_on=date(2025, 2, 25), method="card"
     )
     invoice_mark_paid(invoice=paid, payment=payment)
-    calls["n"] = 0
-    monkeypatch.setattr(nightly, "message_queue", dying)
+    flushes["n"] = 0
+    monkeypatch.setattr(nightly._Outbox, "flush", dying_flush)
     with pytest.raises(Killed):
         nightly.nightly_run(today=date(2025, 3, 10))
-    monkeypatch.setattr(nightly, "message_queue", real)
+    assert Message.objects.filter(kind="reminder").count() == 2
+    monkeypatch.setattr(nightly._Outbox, "flush", real_flush)
     nightly.nightly_run(today=date(2025, 3, 10))
     nightly.nightly_run(today=date(2025, 3, 10))
     assert Message.objects.filter(kind="reminder").count() == 5

@@ -445,6 +445,28 @@ def message_queue(
 ) -> list[Message]:
     """Queue the applicant's messages by channel (e-mail, SMS if chosen, or letter), each
     once per dedup key. Sending is the messaging module's job (it picks up queued ones)."""
+    created = []
+    for message in message_rows(
+        applicant=applicant, kind=kind, subject=subject, body=body, dedup_key=dedup_key
+    ):
+        if message.dedup_key and Message.objects.filter(dedup_key=message.dedup_key).exists():
+            continue
+        message.save()
+        created.append(message)
+    return created
+
+
+def message_rows(
+    *,
+    applicant: Applicant,
+    kind: str,
+    subject: str,
+    body: str,
+    dedup_key: str | None = None,
+) -> list[Message]:
+    """The applicant's messages, not yet saved: e-mail (+ SMS when chosen) for e-offer
+    applicants with an address, else a letter; each keyed `<dedup_key>:<channel>`. The
+    nightly run saves many at once (bulk, a key already there is skipped)."""
     if applicant.channel == Channel.LETTER or not applicant.email:
         targets = [
             (
@@ -456,20 +478,15 @@ def message_queue(
         targets = [(Message.MessageChannel.EMAIL, applicant.email)]
         if applicant.sms_opt_in and applicant.phone:
             targets.append((Message.MessageChannel.SMS, applicant.phone))
-    created = []
-    for channel, to in targets:
-        key = f"{dedup_key}:{channel}" if dedup_key else None
-        if key and Message.objects.filter(dedup_key=key).exists():
-            continue
-        created.append(
-            Message.objects.create(
-                applicant=applicant,
-                channel=channel,
-                kind=kind,
-                subject=subject,
-                body=body,
-                to_address=to,
-                dedup_key=key,
-            )
+    return [
+        Message(
+            applicant=applicant,
+            channel=channel,
+            kind=kind,
+            subject=subject,
+            body=body,
+            to_address=to,
+            dedup_key=f"{dedup_key}:{channel}" if dedup_key else None,
         )
-    return created
+        for channel, to in targets
+    ]

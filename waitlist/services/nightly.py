@@ -1,16 +1,24 @@
 """The nightly run: renewal invoices in good time, reminders with a deadline, deletion that
 loses the seniority, and the same for the student list's yearly renewal.
 
-Resumable and idempotent: each step first selects candidate ids with one indexed query,
-then handles each row in its own transaction after locking it and re-checking its state.
-A run killed midway leaves every row either fully done (state changed and its message
-queued, together) or untouched; running again, or twice for the same date, does nothing
-twice (renewal invoices are unique per period, messages unique per dedup key).
+Set-based, resumable and idempotent. Each step first selects candidate ids with one indexed
+query, then works through them in chunks of CHUNK rows. A chunk is one transaction: its
+rows are locked and re-checked by the candidate condition itself (a row someone changed
+meanwhile simply drops out), then its state changes, invoices, events and queued messages
+are written with a handful of set-based statements, and committed together. A run killed
+midway therefore leaves every chunk either fully done (state changed and its messages
+queued) or untouched; running again, or twice for the same date, does nothing twice
+(renewal invoices are unique per period, messages unique per dedup key, and the candidate
+conditions exclude what is done). A chunk that fails is redone row by row, so one bad row
+is reported in `errors` and never stops the others.
+
+Deletions stay row by row (application_delete_unpaid, the same code a caseworker's action
+uses): they are few each night, and losing seniority must follow exactly one code path.
 
 Dates for a run on day D (docs/domain.md):
 - family, active, paid_until <= D + renewal_lead_days, no invoice for the period starting
-  at paid_until: a renewal invoice for [paid_until, paid_until + 1 year), due on paid_until,
-  at the renewal fee the notice rule gives for that period;
+  at paid_until: a renewal invoice for [paid_until, paid_until + 1 year), due on paid_until
+  (or on D when invoiced late), at the renewal fee the notice rule gives for that period;
 - an open renewal invoice with due_date < D: reminded, deadline D + reminder_days;
 - a reminded invoice with reminder_deadline < D: the application is deleted (seniority lost);
 - student, active, paid_until <= D + lead: a renewal notice; paid_until < D: reminded with
@@ -19,22 +27,30 @@ Dates for a run on day D (docs/domain.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Application, Cooperation, FeeSchedule, Invoice, ListType
-from .applicants import application_delete_unpaid, event, message_queue
+from ..models import (
+    Applicant,
+    ApplicantEvent,
+    Application,
+    Cooperation,
+    FeeSchedule,
+    Invoice,
+    ListType,
+    Message,
+)
+from .applicants import application_delete_unpaid, message_queue, message_rows
 from .dates import add_year, kr
-from .fees import applicant_refresh_debt, notice_effective_date
-
-CHUNK = 1000
+from .fees import applicants_refresh_debt, notice_effective_date
 
 
 @dataclass
@@ -71,19 +87,68 @@ class _Fees:
         return schedules[-1].renewal_fee if schedules else None
 
 
-def _each(ids: Iterable[int], handle: Callable[[int], bool], result: NightlyResult) -> int:
+# -- the chunk machinery ------------------------------------------------------------------
+
+Handler = Callable[[Sequence[int]], int]
+
+
+def _chunk_size() -> int:
+    return max(1, int(getattr(settings, "WAITLIST_NIGHTLY_CHUNK", 1000)))
+
+
+def _each_chunk(ids: list[int], handle: Handler, result: NightlyResult) -> int:
+    """Run `handle` (one transaction per call) over `ids` in chunks; a chunk that fails is
+    redone row by row so that only the bad rows are left out (and reported)."""
     done = 0
-    for pk in ids:
+    size = _chunk_size()
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         try:
-            if handle(pk):
-                done += 1
-        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the run; logged
-            result.errors.append(f"{handle.__name__}({pk}): {exc}")
+            done += handle(chunk)
+        except Exception:  # noqa: BLE001 - isolate the bad row(s) below, each one reported
+            for pk in chunk:
+                try:
+                    done += handle([pk])
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stop the run
+                    result.errors.append(f"{handle.__name__}({pk}): {exc}")
     return done
 
 
-def _ids(qs) -> list[int]:
+def _ids(qs: QuerySet) -> list[int]:
     return list(qs.order_by("pk").values_list("pk", flat=True))
+
+
+def _locked(qs: QuerySet, pks: Sequence[int]) -> list:
+    """The rows of `pks` still matching `qs` (the candidate condition), locked until the
+    chunk commits; rows changed meanwhile are re-checked by the database and drop out."""
+    return list(qs.filter(pk__in=pks).select_for_update(of=("self",)).order_by("pk"))
+
+
+@dataclass
+class _Outbox:
+    """The chunk's messages and history rows, written with one INSERT each."""
+
+    messages: list[Message] = field(default_factory=list)
+    events: list[ApplicantEvent] = field(default_factory=list)
+
+    def send(self, applicant: Applicant, *, kind: str, subject: str, body: str, key: str) -> None:
+        self.messages += message_rows(
+            applicant=applicant, kind=kind, subject=subject, body=body, dedup_key=key
+        )
+
+    def log(self, app: Application, kind: str, text: str) -> None:
+        self.events.append(
+            ApplicantEvent(applicant_id=app.applicant_id, application=app, kind=kind, text=text)
+        )
+
+    def flush(self) -> None:
+        # A message whose key is already there (sent by an earlier, interrupted run) is
+        # skipped by the database, never sent twice.
+        Message.objects.bulk_create(self.messages, ignore_conflicts=True)
+        ApplicantEvent.objects.bulk_create(self.events)
+
+
+# -- family list ----------------------------------------------------------------------------
 
 
 def _renewal_invoices(coop: Cooperation, today: date, result: NightlyResult) -> None:
@@ -104,53 +169,52 @@ def _renewal_invoices(coop: Cooperation, today: date, result: NightlyResult) -> 
         )
     )
 
-    def renewal_invoice(pk: int) -> bool:
+    def renewal_invoice(pks: Sequence[int]) -> int:
         with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("applicant").get(pk=pk)
-            start = app.paid_until
-            if app.status != Application.Status.ACTIVE or start is None or start > horizon:
-                return False
-            if (
-                Invoice.objects.filter(
-                    application=app, kind=Invoice.Kind.RENEWAL, period_start=start
+            apps = _locked(candidates.select_related("applicant"), pks)
+            invoices, out = [], _Outbox()
+            for app in apps:
+                start = app.paid_until
+                amount = fees.renewal(app.applicant.channel, start)
+                if amount is None:
+                    raise ValueError("no fee schedule")
+                invoices.append(
+                    Invoice(
+                        applicant_id=app.applicant_id,
+                        application=app,
+                        kind=Invoice.Kind.RENEWAL,
+                        period_start=start,
+                        period_end=add_year(start),
+                        amount=amount,
+                        # Invoiced late (after an outage, or a fresh import): due the day it
+                        # is sent, reminded from the next night on, never in the same run.
+                        due_date=max(start, today),
+                    )
                 )
-                .exclude(status=Invoice.Status.CANCELLED)
-                .exists()
-            ):
-                return False
-            amount = fees.renewal(app.applicant.channel, start)
-            if amount is None:
-                raise ValueError("no fee schedule")
-            invoice = Invoice.objects.create(
-                applicant=app.applicant,
-                application=app,
-                kind=Invoice.Kind.RENEWAL,
-                period_start=start,
-                period_end=add_year(start),
-                amount=amount,
-                due_date=start,
-            )
-            applicant_refresh_debt(app.applicant)
-            text = _(
-                "Ajourføringsgebyr %(amount)s for perioden %(start)s-%(end)s. "
-                "Betal senest %(due)s for at beholde din anciennitet."
-            ) % {
-                "amount": kr(amount),
-                "start": _fmt(start),
-                "end": _fmt(invoice.period_end),
-                "due": _fmt(start),
-            }
-            message_queue(
-                applicant=app.applicant,
-                kind="renewal_invoice",
-                subject=_("Opkrævning af ajourføringsgebyr"),
-                body=text,
-                dedup_key=f"renewal:{invoice.pk}",
-            )
-            event(app.applicant, "renewal_invoice", text, application=app)
-            return True
+            Invoice.objects.bulk_create(invoices)
+            for app, invoice in zip(apps, invoices, strict=True):
+                text = _(
+                    "Ajourføringsgebyr %(amount)s for perioden %(start)s-%(end)s. "
+                    "Betal senest %(due)s for at beholde din anciennitet."
+                ) % {
+                    "amount": kr(invoice.amount),
+                    "start": _fmt(invoice.period_start),
+                    "end": _fmt(invoice.period_end),
+                    "due": _fmt(invoice.due_date),
+                }
+                out.send(
+                    app.applicant,
+                    kind="renewal_invoice",
+                    subject=_("Opkrævning af ajourføringsgebyr"),
+                    body=text,
+                    key=f"renewal:{invoice.pk}",
+                )
+                out.log(app, "renewal_invoice", text)
+            applicants_refresh_debt({app.applicant_id for app in apps})
+            out.flush()
+            return len(apps)
 
-    result.renewal_invoices += _each(_ids(candidates), renewal_invoice, result)
+    result.renewal_invoices += _each_chunk(_ids(candidates), renewal_invoice, result)
 
 
 def _reminders(coop: Cooperation, today: date, result: NightlyResult) -> None:
@@ -162,37 +226,36 @@ def _reminders(coop: Cooperation, today: date, result: NightlyResult) -> None:
         due_date__lt=today,
     )
 
-    def reminder(pk: int) -> bool:
+    def reminder(pks: Sequence[int]) -> int:
         with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().select_related("applicant").get(pk=pk)
-            if invoice.status != Invoice.Status.OPEN or invoice.due_date >= today:
-                return False
-            invoice.status = Invoice.Status.REMINDED
-            invoice.reminder_sent_at = timezone.now()
-            invoice.reminder_deadline = deadline
-            invoice.save(update_fields=["status", "reminder_sent_at", "reminder_deadline"])
+            invoices = _locked(candidates.select_related("applicant", "application"), pks)
+            now = timezone.now()
+            Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
+                status=Invoice.Status.REMINDED, reminder_sent_at=now, reminder_deadline=deadline
+            )
             Application.objects.filter(
-                pk=invoice.application_id, status=Application.Status.ACTIVE
+                pk__in=[i.application_id for i in invoices], status=Application.Status.ACTIVE
             ).update(
-                status=Application.Status.REMINDED,
-                reminded_at=timezone.now(),
-                reminder_deadline=deadline,
+                status=Application.Status.REMINDED, reminded_at=now, reminder_deadline=deadline
             )
-            text = _(
-                "Rykker: ajourføringsgebyret på %(amount)s er ikke betalt. Betal senest "
-                "%(deadline)s, ellers slettes du fra ventelisten og mister din anciennitet."
-            ) % {"amount": kr(invoice.amount), "deadline": _fmt(deadline)}
-            message_queue(
-                applicant=invoice.applicant,
-                kind="reminder",
-                subject=_("Rykker"),
-                body=text,
-                dedup_key=f"reminder:{invoice.pk}",
-            )
-            event(invoice.applicant, "reminder", text, application=invoice.application)
-            return True
+            out = _Outbox()
+            for invoice in invoices:
+                text = _(
+                    "Rykker: ajourføringsgebyret på %(amount)s er ikke betalt. Betal senest "
+                    "%(deadline)s, ellers slettes du fra ventelisten og mister din anciennitet."
+                ) % {"amount": kr(invoice.amount), "deadline": _fmt(deadline)}
+                out.send(
+                    invoice.applicant,
+                    kind="reminder",
+                    subject=_("Rykker"),
+                    body=text,
+                    key=f"reminder:{invoice.pk}",
+                )
+                out.log(invoice.application, "reminder", text)
+            out.flush()
+            return len(invoices)
 
-    result.reminders += _each(_ids(candidates), reminder, result)
+    result.reminders += _each_chunk(_ids(candidates), reminder, result)
 
 
 def _deletions(coop: Cooperation, today: date, result: NightlyResult) -> None:
@@ -203,131 +266,132 @@ def _deletions(coop: Cooperation, today: date, result: NightlyResult) -> None:
         reminder_deadline__lt=today,
     )
 
-    def deletion(pk: int) -> bool:
-        with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().select_related("applicant").get(pk=pk)
-            if (
-                invoice.status != Invoice.Status.REMINDED
-                or not invoice.reminder_deadline
-                or invoice.reminder_deadline >= today
-            ):
-                return False
-            reason = _("Slettet: ajourføringsgebyret blev ikke betalt inden rykkerfristen.")
-            if not application_delete_unpaid(application=invoice.application, reason=reason):
-                return False
-            message_queue(
-                applicant=invoice.applicant,
-                kind="deleted",
-                subject=_("Du er slettet fra ventelisten"),
-                body=reason + " " + _("Du kan tilmelde dig igen, men med ny anciennitet."),
-                dedup_key=f"deleted:{invoice.pk}",
-            )
-            return True
+    def deletion(pks: Sequence[int]) -> int:
+        done = 0
+        for invoice in candidates.filter(pk__in=pks).select_related("applicant", "application"):
+            with transaction.atomic():
+                locked = _locked(candidates, [invoice.pk])
+                reason = _("Slettet: ajourføringsgebyret blev ikke betalt inden rykkerfristen.")
+                if not locked or not application_delete_unpaid(
+                    application=invoice.application, reason=reason
+                ):
+                    continue
+                message_queue(
+                    applicant=invoice.applicant,
+                    kind="deleted",
+                    subject=_("Du er slettet fra ventelisten"),
+                    body=reason + " " + _("Du kan tilmelde dig igen, men med ny anciennitet."),
+                    dedup_key=f"deleted:{invoice.pk}",
+                )
+                done += 1
+        return done
 
-    result.deletions += _each(_ids(candidates), deletion, result)
+    result.deletions += _each_chunk(_ids(candidates), deletion, result)
+
+
+# -- student list ---------------------------------------------------------------------------
+
+
+def _student_deletions(base: QuerySet, today: date, result: NightlyResult) -> None:
+    candidates = base.filter(status=Application.Status.REMINDED, reminder_deadline__lt=today)
+
+    def student_delete(pks: Sequence[int]) -> int:
+        done = 0
+        for app in candidates.filter(pk__in=pks).select_related("applicant"):
+            with transaction.atomic():
+                reason = _("Slettet: ansøgningen til studiebolig blev ikke fornyet inden fristen.")
+                if not _locked(candidates, [app.pk]) or not application_delete_unpaid(
+                    application=app, reason=reason
+                ):
+                    continue
+                message_queue(
+                    applicant=app.applicant,
+                    kind="deleted",
+                    subject=_("Du er slettet fra ventelisten"),
+                    body=reason,
+                    dedup_key=f"student-deleted:{app.pk}:{app.paid_until}",
+                )
+                done += 1
+        return done
+
+    result.student_deletions += _each_chunk(_ids(candidates), student_delete, result)
+
+
+def _student_reminders(base: QuerySet, today: date, deadline: date, result: NightlyResult) -> None:
+    candidates = base.filter(status=Application.Status.ACTIVE, paid_until__lt=today)
+
+    def student_remind(pks: Sequence[int]) -> int:
+        with transaction.atomic():
+            apps = _locked(candidates.select_related("applicant"), pks)
+            Application.objects.filter(pk__in=[a.pk for a in apps]).update(
+                status=Application.Status.REMINDED,
+                reminded_at=timezone.now(),
+                reminder_deadline=deadline,
+            )
+            out = _Outbox()
+            text = _(
+                "Rykker: forny din ansøgning til studiebolig senest %(d)s, ellers slettes du "
+                "og mister din anciennitet."
+            ) % {"d": _fmt(deadline)}
+            for app in apps:
+                out.send(
+                    app.applicant,
+                    kind="reminder",
+                    subject=_("Rykker: forny din ansøgning"),
+                    body=text,
+                    key=f"student-reminder:{app.pk}:{app.paid_until}",
+                )
+                out.log(app, "reminder", text)
+            out.flush()
+            return len(apps)
+
+    result.student_reminders += _each_chunk(_ids(candidates), student_remind, result)
+
+
+def _student_notices(base: QuerySet, today: date, horizon: date, result: NightlyResult) -> None:
+    candidates = base.filter(
+        status=Application.Status.ACTIVE, paid_until__lte=horizon, paid_until__gte=today
+    ).exclude(renewal_notice_for=F("paid_until"))
+
+    def student_notice(pks: Sequence[int]) -> int:
+        with transaction.atomic():
+            apps = _locked(candidates.select_related("applicant"), pks)
+            Application.objects.filter(pk__in=[a.pk for a in apps]).update(
+                renewal_notice_for=F("paid_until")
+            )
+            out = _Outbox()
+            for app in apps:
+                out.send(
+                    app.applicant,
+                    kind="student_renewal",
+                    subject=_("Forny din ansøgning"),
+                    body=_(
+                        "Din ansøgning til studiebolig udløber %(d)s. Forny den på lejehuset "
+                        "inden da."
+                    )
+                    % {"d": _fmt(app.paid_until)},
+                    key=f"student-notice:{app.pk}:{app.paid_until}",
+                )
+            out.flush()
+            return len(apps)
+
+    result.student_notices += _each_chunk(_ids(candidates), student_notice, result)
 
 
 def _students(coop: Cooperation, today: date, result: NightlyResult) -> None:
     horizon = today + timedelta(days=coop.renewal_lead_days)
     deadline = today + timedelta(days=coop.reminder_days)
     base = Application.objects.filter(applicant__cooperation=coop, list_type=ListType.STUDENT)
-
-    def student_delete(pk: int) -> bool:
-        with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("applicant").get(pk=pk)
-            if (
-                app.status != Application.Status.REMINDED
-                or not app.reminder_deadline
-                or app.reminder_deadline >= today
-            ):
-                return False
-            reason = _("Slettet: ansøgningen til studiebolig blev ikke fornyet inden fristen.")
-            key = f"student-deleted:{app.pk}:{app.paid_until}"
-            application_delete_unpaid(application=app, reason=reason)
-            message_queue(
-                applicant=app.applicant,
-                kind="deleted",
-                subject=_("Du er slettet fra ventelisten"),
-                body=reason,
-                dedup_key=key,
-            )
-            return True
-
-    def student_remind(pk: int) -> bool:
-        with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("applicant").get(pk=pk)
-            if (
-                app.status != Application.Status.ACTIVE
-                or not app.paid_until
-                or app.paid_until >= today
-            ):
-                return False
-            app.status = Application.Status.REMINDED
-            app.reminded_at = timezone.now()
-            app.reminder_deadline = deadline
-            app.save(update_fields=["status", "reminded_at", "reminder_deadline"])
-            text = _(
-                "Rykker: forny din ansøgning til studiebolig senest %(d)s, ellers slettes du "
-                "og mister din anciennitet."
-            ) % {"d": _fmt(deadline)}
-            message_queue(
-                applicant=app.applicant,
-                kind="reminder",
-                subject=_("Rykker: forny din ansøgning"),
-                body=text,
-                dedup_key=f"student-reminder:{app.pk}:{app.paid_until}",
-            )
-            event(app.applicant, "reminder", text, application=app)
-            return True
-
-    def student_notice(pk: int) -> bool:
-        with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("applicant").get(pk=pk)
-            if (
-                app.status != Application.Status.ACTIVE
-                or not app.paid_until
-                or app.paid_until > horizon
-            ):
-                return False
-            text = _(
-                "Din ansøgning til studiebolig udløber %(d)s. Forny den på lejehuset inden da."
-            ) % {"d": _fmt(app.paid_until)}
-            Application.objects.filter(pk=app.pk).update(renewal_notice_for=app.paid_until)
-            return bool(
-                message_queue(
-                    applicant=app.applicant,
-                    kind="student_renewal",
-                    subject=_("Forny din ansøgning"),
-                    body=text,
-                    dedup_key=f"student-notice:{app.pk}:{app.paid_until}",
-                )
-            )
-
-    result.student_deletions += _each(
-        _ids(base.filter(status=Application.Status.REMINDED, reminder_deadline__lt=today)),
-        student_delete,
-        result,
-    )
-    result.student_reminders += _each(
-        _ids(base.filter(status=Application.Status.ACTIVE, paid_until__lt=today)),
-        student_remind,
-        result,
-    )
-    result.student_notices += _each(
-        _ids(
-            base.filter(
-                status=Application.Status.ACTIVE, paid_until__lte=horizon, paid_until__gte=today
-            ).exclude(renewal_notice_for=F("paid_until"))
-        ),
-        student_notice,
-        result,
-    )
+    _student_deletions(base, today, result)
+    _student_reminders(base, today, deadline, result)
+    _student_notices(base, today, horizon, result)
 
 
 def nightly_run(
     *, today: date | None = None, cooperation: Cooperation | None = None
 ) -> NightlyResult:
-    """Run every step for every cooperation (or one) as of `today`."""
+    """Run every step for every cooperation (or one) as of `today` (default: today in
+    Danish time, settings.TIME_ZONE)."""
     today = today or timezone.localdate()
     result = NightlyResult()
     coops = [cooperation] if cooperation else list(Cooperation.objects.order_by("pk"))

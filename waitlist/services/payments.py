@@ -127,7 +127,8 @@ def _session_row(remote: ProviderSession) -> PaymentSession | None:
     """The locked session row for a provider session. A session the product opened but has
     not stored yet (its answer was lost) is recognised by its metadata and stored now."""
     row = (
-        PaymentSession.objects.select_for_update()
+        PaymentSession.objects.select_for_update(of=("self",))
+        .select_related("invoice")
         .filter(provider_session_id=remote.session_id)
         .first()
     )
@@ -178,6 +179,7 @@ def _apply_payment(row: PaymentSession, remote: ProviderSession, *, event_id: st
         return WebhookEvent.Outcome.DUPLICATE
     payment = Payment.objects.create(
         applicant_id=row.applicant_id,
+        invoice=row.invoice,
         amount=paid.amount,
         paid_on=paid.paid_on,
         method=Payment.Method.CARD,
@@ -280,7 +282,9 @@ def webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> str:
         raise _reject(f"malformed event: {exc}", claimed, signature_ok=True) from exc
     try:
         with transaction.atomic():
-            if WebhookEvent.objects.select_for_update().filter(event_id=event_id).exists():
+            # A redelivery is recognised here; two first deliveries at once are told apart
+            # by the unique event id (IntegrityError below).
+            if WebhookEvent.objects.filter(event_id=event_id).exists():
                 outcome: str = WebhookEvent.Outcome.DUPLICATE
             else:
                 outcome = (

@@ -39,7 +39,7 @@ from .common import staff_required, xlsx
 
 
 def _page(request, qs, per_page: int = 50):
-    return ListPaginator(qs, per_page).get_page(request.GET.get("page"))
+    return ListPaginator(qs, per_page).page_from_request(request)
 
 
 def _applicant(request, pk) -> Applicant:

@@ -111,7 +111,9 @@ class Command(BaseCommand):
                     "waitlist_invoice",
                     "waitlist_payment",
                 ):
-                    cursor.execute(f"ANALYZE {table}")
+                    # VACUUM too: it sets the visibility map, so deep list pages are read
+                    # from the index alone (autovacuum does it later on a live server).
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
         self.stdout.write(
             f"Færdig: {coop.applicants.count()} ansøgere i {time.monotonic() - started:.0f} s"
         )
