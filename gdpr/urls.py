@@ -37,6 +37,7 @@ urlpatterns += [
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402
+from .disclosure import views_breach as disclosure_breach  # noqa: E402
 from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
 from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
 
@@ -66,4 +67,16 @@ urlpatterns += [
         disclosure_discovery.finding_dismiss,
         name="finding_dismiss",
     ),
+    path("sikkerhedsbrud/", disclosure_breach.breach_list, name="breach_list"),
+    path("sikkerhedsbrud/<int:pk>/", disclosure_breach.breach_detail, name="breach_detail"),
+    path(
+        "sikkerhedsbrud/<int:pk>/berorte/",
+        disclosure_breach.breach_people_add,
+        name="breach_people_add",
+    ),
+    path("sikkerhedsbrud/<int:pk>/anmeldt/", disclosure_breach.breach_report, name="breach_report"),
+    path(
+        "sikkerhedsbrud/<int:pk>/underret/", disclosure_breach.breach_notify, name="breach_notify"
+    ),
+    path("sikkerhedsbrud/<int:pk>/afslut/", disclosure_breach.breach_close, name="breach_close"),
 ]

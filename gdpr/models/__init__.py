@@ -15,6 +15,7 @@ from .retention import RetentionRun as RetentionRun
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 # isort: split
+from .breach import Breach, BreachPerson, BreachRisk
 from .disclosure import DataCategory, Disclosure, DisclosurePerson, RecipientKind
 from .discovery import DiscoveryFinding, DiscoveryRun, FindingKind, FindingStatus
 from .outbound import (
@@ -29,5 +30,6 @@ __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
 __all__ += ["ExportKind", "ExportStatus", "MarketStatisticsNotice", "MarketStatisticsOptIn"]
+__all__ += ["Breach", "BreachPerson", "BreachRisk"]
 __all__ += ["DiscoveryFinding", "DiscoveryRun", "FindingKind", "FindingStatus", "OutboundExport"]
 __all__ += ["RetentionKept", "RetentionRule", "RetentionRun"]  # issue 15 (retention)
