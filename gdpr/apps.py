@@ -19,8 +19,10 @@ class GdprConfig(AppConfig):
         from core.personal_data import registry
 
         from .personal_data import GdprPersonalData
+        from .retention import admin, panels, tasks  # noqa: F401 - admin and Celery register
 
         registry.register(GdprPersonalData())
+        hooks.person_panels.register(panels.person_panel)
 
         # -- data-subject requests, consents, contact form (issue 15)
         from .subject import rights
@@ -33,10 +35,15 @@ class GdprConfig(AppConfig):
 
         hooks.person_panels.register(subject_views.person_panel)
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+        # the contact form's six months: a category of gret's retention schedule
+        from core.personal_data import registry as _registry
+
         from .disclosure import breaches
         from .disclosure import log as disclosure_log
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
-        from .subject import tasks as _subject_tasks  # noqa: F401  (the contact form's beat task)
+        from .subject.personal_data import ContactEnquiriesRetention
+
+        _registry.register(ContactEnquiriesRetention())
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
         hooks.attention_items.register(breaches.attention_items)

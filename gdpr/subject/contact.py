@@ -1,11 +1,11 @@
 """The public contact form for viewing a home (issue 15): the enquiry is kept six months
-and then deleted (the nightly task), or deleted at once when the person withdraws through
+and then deleted (the retention schedule's "contact_enquiries" category, carried out by the
+nightly retention run through gdpr.subject.personal_data), or deleted at once when the person withdraws through
 the signed link in the receipt. The link carries a signed id only: no personal data in a
 URL. Submissions are limited per address (CONTACT_FORM_RATE) and a honeypot field catches
 simple robots; CSRF protection is Django's."""
 
 import hashlib
-from datetime import datetime, time
 
 from django.conf import settings
 from django.core import signing
@@ -21,10 +21,8 @@ from tenancy.history import record_change
 from tenancy.models import Organisation
 
 from ..models import ContactEnquiry
-from .requests import add_months
 
 SALT = "gdpr.contact.withdraw"
-RETENTION_MONTHS = 6
 
 
 def _audit(enquiry: ContactEnquiry, action: str, actor=None) -> None:
@@ -131,12 +129,3 @@ def enquiry_mark_handled(*, enquiry: ContactEnquiry, actor=None) -> ContactEnqui
         enquiry.save(update_fields=["handled_at", "handled_by"])
         _audit(enquiry, "enquiry_handled", actor)
     return enquiry
-
-
-def enquiries_expire(*, now=None) -> int:
-    """Delete the enquiries older than six months (the seed's period); returns how many.
-    Idempotent: a second run finds nothing."""
-    today = timezone.localtime(now or timezone.now()).date()
-    cutoff = timezone.make_aware(datetime.combine(add_months(today, -RETENTION_MONTHS), time.min))
-    deleted, _detail = ContactEnquiry.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core import formatting
-from core.personal_data import Section, Subject, scrub_rows
+from core.personal_data import Provider, Section, Subject, scrub_rows
 
 from ..models import Consent, ContactEnquiry, Objection, Restriction, SubjectRequest
 
@@ -127,3 +127,35 @@ def anonymise(subject: Subject) -> int:
     )
     deleted, _detail = enquiries(subject).delete()
     return changed + deleted
+
+
+CONTACT_ENQUIRIES = "contact_enquiries"
+
+
+class ContactEnquiriesRetention(Provider):
+    """Carries out the retention schedule's contact-form category (gdpr.RetentionRule
+    "contact_enquiries", six months by default, editable by administrators): the nightly
+    retention run deletes enquiries received before the cutoff. What the enquiries say about
+    a person is collected and anonymised by gdpr's own provider (sections/anonymise above)."""
+
+    app = "gdpr.contact"
+
+    def collect(self, subject: Subject) -> list[Section]:
+        return []
+
+    def anonymise(self, subject: Subject) -> int:
+        return 0
+
+    def retention_keys(self) -> list[str]:
+        return [CONTACT_ENQUIRIES]
+
+    def _due(self, before, scope):
+        rows = ContactEnquiry.objects.filter(created_at__lt=before)
+        return rows if scope is None else rows.filter(organisation_id__in=scope)
+
+    def retention_count(self, key, *, before, scope) -> int:
+        return self._due(before, scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        ids = list(self._due(before, scope).values_list("pk", flat=True)[:limit])
+        return ContactEnquiry.objects.filter(pk__in=ids).delete()[0]

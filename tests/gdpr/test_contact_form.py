@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gdpr.models import ContactEnquiry
-from gdpr.subject import contact, tasks
+from gdpr.subject import contact
 from tenancy.history import history_for
 from tests.security.conftest import verified_client
 
@@ -90,13 +90,17 @@ def test_honeypot_and_rate_limit(organisation, settings):
     assert ContactEnquiry.objects.count() == 2
 
 
-def test_enquiries_are_deleted_after_six_months(organisation):
+def test_enquiries_are_deleted_after_six_months_by_the_retention_run(organisation):
+    from gdpr.retention import services as retention
+
     old = contact.enquiry_submit(organisation=organisation, name="Gammel", email="g@x.dk", home="A")
     new = contact.enquiry_submit(organisation=organisation, name="Ny", email="n@x.dk", home="B")
     ContactEnquiry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=190))
-    assert tasks.contact_enquiries_expire() == 1
+    run = retention.run_process(run_id=retention.run_create(organisation=organisation).pk)
+    assert run.counts["contact_enquiries"] == 1
     assert list(ContactEnquiry.objects.values_list("pk", flat=True)) == [new.pk]
-    assert tasks.contact_enquiries_expire() == 0  # idempotent
+    again = retention.run_process(run_id=retention.run_create(organisation=organisation).pk)
+    assert again.counts.get("contact_enquiries", 0) == 0  # idempotent
 
 
 def test_caseworkers_see_their_organisations_enquiries(
