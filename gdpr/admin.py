@@ -111,3 +111,7 @@ class BreachAdmin(ReadOnlyAdmin):
     list_filter = ["organisation", "risk"]
     search_fields = ["title", "authority_reference"]
     ordering = ["-discovered_at", "-pk"]
+
+
+# issue 15: consents, objections, restrictions, requests, contact enquiries (read-only)
+from .subject import admin as _subject_admin  # noqa: E402, F401

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -363,10 +363,13 @@ MARKET_COLUMNS = (
 
 
 def market_statistics_leases(*, organisation: Organisation) -> QuerySet[Lease]:
-    """The active leases that go to the statistics: none with a protected tenant and none
-    with a tenant who objected (gdpr's objection register)."""
+    """The active leases that go to the statistics: none with a protected tenant, none with
+    a tenant who objected (gdpr's objection register) and none with a tenant whose
+    processing is restricted (GDPR art. 18: the statistics are not a legal duty)."""
     through = Lease.parties.through
-    protected = through.objects.filter(lease_id=OuterRef("pk"), person__protected=True)
+    protected = through.objects.filter(
+        Q(person__protected=True) | Q(person__restricted=True), lease_id=OuterRef("pk")
+    )
     leases = Lease.objects.filter(organisation=organisation, status=LeaseStatus.ACTIVE).exclude(
         Exists(protected)
     )

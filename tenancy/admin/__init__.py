@@ -9,7 +9,7 @@ shows the record's change history read-only. Importing this package registers ev
 ModelAdmin (Django's admin autodiscovery imports it).
 """
 
-from . import leases, organisations, people, portfolio, records  # noqa: F401 (registration)
+from . import documents, leases, organisations, people, portfolio, records  # noqa: F401
 from .base import HistoryMixin, ServiceAdmin, ServiceForm
 
 __all__ = ["HistoryMixin", "ServiceAdmin", "ServiceForm"]

@@ -99,6 +99,8 @@ def lease_document_upload(
                     "content_type": content_type,
                     "size": size,
                 },
+                # linked to the tenants, so anonymising them scrubs a title naming them here
+                people=list(lease.parties.all()),
             )
     except Exception:
         document.file.delete(save=False)  # no orphan file when the row is not kept

@@ -25,6 +25,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
@@ -32,10 +33,13 @@ from core import personal_data
 from core.personal_data import Subject
 from cprlookup import services as cpr_services
 from gdpr import services as gdpr_services
+from gdpr.subject import contact, rights
+from gdpr.subject import requests as subject_requests
 from rentregister.models import Filing, FilingState
 from rentregister.services.consent import filing_consent_give
 from tenancy import services
 from tenancy.exports import export_job_create, export_job_run
+from tenancy.hooks import CprBasis
 from tenancy.models import Person
 from tests.cprlookup.conftest import (  # noqa: F401 - fixtures
     _gctp_simulator_session,
@@ -68,8 +72,9 @@ PHONE = "29481763"
 NEEDLES = [NAME, SURNAME, CPR, CPR_DASH, EMAIL, OLD_EMAIL, PHONE]
 
 # Tables allowed to keep the person after anonymisation: the lease documents (contracts,
-# rent notices, rulings) that lease law requires kept. Add their table here when they exist.
-PRESERVED_TABLES: set[str] = set()
+# rent notices, rulings) that lease law requires kept; their files likewise.
+PRESERVED_TABLES: set[str] = {"tenancy_leasedocument"}
+PRESERVED_FOLDERS = ("lease-documents/",)
 
 
 # --- the scan ----------------------------------------------------------------------------
@@ -146,8 +151,18 @@ def file_hits(root: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def media(settings, tmp_path):
+    from tenancy.documents import lease_document_storage
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
+    storages = dict(settings.STORAGES)
+    storages["lease_documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "media" / "lease-documents")},
+    }
+    settings.STORAGES = storages
+    lease_document_storage().reset()
+    yield Path(settings.MEDIA_ROOT)
+    lease_document_storage().reset()
 
 
 def _cooperation(organisation) -> Cooperation:
@@ -168,7 +183,13 @@ def fill_every_app(p, gctp, media: Path):
     org = p.organisation
     unit, old_unit = p.units[0], p.unit2
     person = services.person_create(
-        organisation=org, name=NAME, cpr=CPR, email=OLD_EMAIL, phone=PHONE, actor=p.caseworker
+        organisation=org,
+        name=NAME,
+        cpr=CPR,
+        email=OLD_EMAIL,
+        phone=PHONE,
+        actor=p.caseworker,
+        cpr_basis=CprBasis(kind="consent", evidence=f"Samtykke underskrevet af {NAME}"),
     )
     services.person_update(person=person, email=EMAIL, actor=p.caseworker)  # history: old e-mail
     old = make_lease(old_unit, parties=[person], start_date=date(2010, 1, 1))
@@ -178,6 +199,17 @@ def fill_every_app(p, gctp, media: Path):
         lease=lease, rent=Decimal("7100.00"), effective_date=date(2024, 1, 1), actor=p.caseworker
     )
     filing_consent_give(person=person, actor=p.caseworker, note=f"Samtykke fra {NAME}")
+    # issue 15: a lease document naming her (kept), the data-subject registers, the contact form
+    services.lease_document_upload(
+        lease=lease,
+        kind="contract",
+        title=f"Lejekontrakt, {NAME}",
+        upload=SimpleUploadedFile("k.pdf", f"%PDF-1.4\n({NAME}, {CPR_DASH})".encode()),
+        actor=p.caseworker,
+    )
+    rights.objection_record(person=person, purpose="market_statistics", note=f"Tlf. {PHONE}")
+    subject_requests.request_create(person=person, kind="access", details=f"{NAME} vil se alt")
+    contact.enquiry_submit(organisation=org, name=NAME, email=EMAIL, phone=PHONE, home="Nygade 1")
     Filing.objects.update(state=FilingState.ACCEPTED)
 
     # CPR: an ad hoc lookup with a purpose naming her, and a scan of every stairwell
@@ -273,10 +305,15 @@ def test_anonymisation_leaves_nothing_in_any_table_or_file(gctp_settings, media)
         "auth_user",
         "django_admin_log",
         "axes_accessattempt",
+        "gdpr_consent",
+        "gdpr_objection",
+        "gdpr_subjectrequest",
+        "gdpr_contactenquiry",
+        "tenancy_leasedocument",
     }
     assert expected <= tables, sorted(expected - tables)
     files = {where.split("/")[0] for where, _needle in file_hits(media)}
-    assert {"exports", "waitlist"} <= files
+    assert {"exports", "waitlist", "lease-documents"} <= files
 
     subject = personal_data.resolve(
         Subject.of(organisation_ids=[p.organisation.pk], person_ids=[person.pk])
@@ -286,7 +323,9 @@ def test_anonymisation_leaves_nothing_in_any_table_or_file(gctp_settings, media)
 
     left = [hit for hit in database_hits() if hit[0].split(".")[0] not in PRESERVED_TABLES]
     assert left == []
-    assert file_hits(media) == []
+    assert [hit for hit in file_hits(media) if not hit[0].startswith(PRESERVED_FOLDERS)] == []
+    # the lease document is kept, file and all (lease law)
+    assert person.leases.get(pk=person.leases.order_by("-pk").first().pk).documents.count() == 1
     assert not Session.objects.exists()
     login.refresh_from_db()
     assert (login.is_active, login.has_usable_password()) == (False, False)

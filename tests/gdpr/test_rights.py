@@ -166,3 +166,15 @@ def test_market_statistics_reads_the_objection_register(organisation):
     assert market_statistics_objector_ids(organisation=organisation) == set()
     rights.objection_record(person=person, purpose="market_statistics")
     assert market_statistics_objector_ids(organisation=organisation) == {person.pk}
+
+
+def test_market_statistics_leave_out_a_restricted_tenant(unit):
+    from gdpr.disclosure.outbound import market_statistics_leases
+
+    lease = make_lease(unit)
+    tenant = lease.parties.get()
+    assert list(market_statistics_leases(organisation=unit.organisation)) == [lease]
+    restriction = rights.restriction_start(person=tenant, reason="Bestrider oplysninger")
+    assert list(market_statistics_leases(organisation=unit.organisation)) == []
+    rights.restriction_lift(restriction=restriction, reason="Afklaret")
+    assert list(market_statistics_leases(organisation=unit.organisation)) == [lease]

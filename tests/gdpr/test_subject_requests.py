@@ -264,3 +264,28 @@ def test_request_screens_extend_close_and_excel(organisation, caseworker):
 )
 def test_add_months(day, months, expected):
     assert requests.add_months(day, months) == expected
+
+
+def test_admin_lists_the_registers_read_only(unit, organisation):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tenancy.services import lease_document_upload
+
+    root = get_user_model().objects.create_superuser("rod", "rod@example.dk", "x")
+    person = make_person(organisation)
+    lease = make_lease(unit, parties=[person])
+    lease_document_upload(
+        lease=lease,
+        kind="contract",
+        title="Kontrakt",
+        upload=SimpleUploadedFile("k.pdf", b"%PDF-1.4\n"),
+    )
+    requests.request_create(person=person, kind="access")
+    rights.objection_record(person=person, purpose="marketing")
+    rights.restriction_start(person=person, reason="Test")
+    client = verified_client(root)
+    for model in ("consent", "objection", "restriction", "subjectrequest", "contactenquiry"):
+        assert client.get(f"/admin/gdpr/{model}/").status_code == 200, model
+    assert client.get("/admin/tenancy/leasedocument/").status_code == 200
+    assert client.get("/admin/gdpr/consent/add/").status_code == 403
