@@ -62,7 +62,8 @@ class CprLookupPersonalData(Provider):
         return subject.add(identifiers=identifiers)
 
     def collect(self, subject: Subject) -> list[Section]:
-        found = residents(subject).select_related("lookup").order_by("lookup__at", "pk")
+        # the linked person too: public_name reads its protection (no query per answer row)
+        found = residents(subject).select_related("lookup", "person").order_by("lookup__at", "pk")
         return [
             Section(
                 self.app,

@@ -30,7 +30,16 @@ def subject_of(person) -> Subject:
 
 def test_every_app_is_registered():
     apps = [p.app for p in personal_data.registry]
-    assert apps == ["core", "tenancy", "cprlookup", "rentregister", "waitlist", "gdpr"]
+    assert apps == [
+        "core",
+        "tenancy",
+        "tenancy.documents",  # issue 15: lease documents (kept on anonymisation)
+        "cprlookup",
+        "rentregister",
+        "waitlist",
+        "gdpr",
+        "gdpr.contact",  # issue 15: the contact form's retention category
+    ]
 
 
 def test_resolve_links_tenant_and_applicant_by_cpr_within_scope(tenant, cooperation, other_unit):  # noqa: F811
