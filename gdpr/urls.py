@@ -58,9 +58,9 @@ urlpatterns += [
     path("sikkerhedsbrud/<int:pk>/afslut/", disclosure_breach.breach_close, name="breach_close"),
     path("databehandlere/", disclosure_records.processor_list, name="processor_list"),
     path(
-        "databehandlere/<int:pk>/slet/",
-        disclosure_records.processor_delete,
-        name="processor_delete",
+        "databehandlere/<int:pk>/afslut/",
+        disclosure_records.processor_end,
+        name="processor_end",
     ),
     path("fortegnelse/", disclosure_records.processing_record, name="processing_record"),
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,10 +131,19 @@ def processor_save(
         )
 
 
-def processor_delete(*, processor: Processor) -> None:
-    if processor.sub_processors.exists():
-        raise DomainError(_("Slet først databehandlerens underdatabehandlere."))
-    processor.delete()
+def processor_end(*, processor: Processor) -> Processor:
+    """End the agreement today. The processor stays on record (who had the data, when)."""
+    today = timezone.localdate()
+    if processor.agreement_ends and processor.agreement_ends <= today:
+        raise DomainError(_("Aftalen er allerede ophørt."))
+    active = processor.sub_processors.filter(
+        Q(agreement_ends__isnull=True) | Q(agreement_ends__gt=today)
+    )
+    if active.exists():
+        raise DomainError(_("Afslut først databehandlerens underdatabehandlere."))
+    processor.agreement_ends = today
+    processor.save(update_fields=["agreement_ends"])
+    return processor
 
 
 # --- the record ---------------------------------------------------------------------------

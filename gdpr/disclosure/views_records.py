@@ -78,17 +78,17 @@ def processor_list(request):
 
 @login_required
 @require_POST
-def processor_delete(request, pk):
+def processor_end(request, pk):
     organisation = _organisation(request)
     processor = get_object_or_404(records.processor_list(organisation=organisation), pk=pk)
     if not _is_admin(request.user, organisation):
-        raise PermissionDenied(_("Kun organisationsadministratorer kan slette databehandlere."))
+        raise PermissionDenied(_("Kun organisationsadministratorer kan afslutte aftaler."))
     try:
-        records.processor_delete(processor=processor)
+        records.processor_end(processor=processor)
     except DomainError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Databehandleren er slettet."))
+        messages.success(request, _("Aftalen med databehandleren er afsluttet i dag."))
     return redirect("gdpr:processor_list")
 
 

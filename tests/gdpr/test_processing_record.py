@@ -46,14 +46,14 @@ def test_processor_rules(organisation, other_organisation):
         _vendor(organisation, country="USA")
     with pytest.raises(DomainError, match="kategori"):
         _vendor(organisation, categories=["shoe"])
-    us = _vendor(
-        organisation, country="USA", third_country_basis="EU's standardkontraktbestemmelser"
-    )
+    _vendor(organisation, country="USA", third_country_basis="EU's standardkontraktbestemmelser")
     with pytest.raises(DomainError, match="underdatabehandlere"):
-        records.processor_delete(processor=vendor)
-    records.processor_delete(processor=mail)
-    records.processor_delete(processor=us)
-    assert list(Processor.objects.all()) == [vendor]
+        records.processor_end(processor=vendor)
+    records.processor_end(processor=mail)
+    records.processor_end(processor=vendor)
+    with pytest.raises(DomainError, match="allerede"):
+        records.processor_end(processor=vendor)
+    assert Processor.objects.count() == 3  # ended, not deleted
 
 
 def test_record_follows_configuration(organisation):
@@ -97,7 +97,7 @@ def test_screens(client, organisation, caseworker):
     assert client.get(url).status_code == 200
     assert client.post(url, {"name": "X"}).status_code == 403
     vendor = _vendor(organisation)
-    assert client.post(reverse("gdpr:processor_delete", args=[vendor.pk])).status_code == 403
+    assert client.post(reverse("gdpr:processor_end", args=[vendor.pk])).status_code == 403
     assert client.get(url + "?format=xlsx").status_code == 200
     record = client.get(reverse("gdpr:processing_record")).content.decode()
     assert "Fortegnelse over behandlingsaktiviteter" in record
@@ -113,7 +113,8 @@ def test_screens(client, organisation, caseworker):
     )
     assert "EU/EØS" in bad.content.decode()
     child = _vendor(organisation, name="Under", sub_processor_of=vendor)
-    page = client.post(reverse("gdpr:processor_delete", args=[vendor.pk]), follow=True)
+    page = client.post(reverse("gdpr:processor_end", args=[vendor.pk]), follow=True)
     assert "underdatabehandlere" in page.content.decode()
-    client.post(reverse("gdpr:processor_delete", args=[child.pk]))
-    assert not Processor.objects.filter(pk=child.pk).exists()
+    client.post(reverse("gdpr:processor_end", args=[child.pk]))
+    child.refresh_from_db()
+    assert child.agreement_ends is not None

@@ -93,7 +93,7 @@ POLICY: dict[str, Entry] = {
     "gdpr:breach_notify": Entry(STAFF, obj="breach"),
     "gdpr:breach_close": Entry(STAFF, obj="breach"),
     "gdpr:processor_list": Entry(STAFF, methods={"POST": ADMIN_ONLY}),
-    "gdpr:processor_delete": Entry(ADMIN_ONLY, obj="processor"),
+    "gdpr:processor_end": Entry(ADMIN_ONLY, obj="processor"),
     "gdpr:processing_record": Entry(STAFF),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
