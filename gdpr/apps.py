@@ -19,8 +19,10 @@ class GdprConfig(AppConfig):
         from core.personal_data import registry
 
         from .personal_data import GdprPersonalData
+        from .retention import admin, panels, tasks  # noqa: F401 - admin and Celery register
 
         registry.register(GdprPersonalData())
+        hooks.person_panels.register(panels.person_panel)
 
         # -- data-subject requests, consents, contact form (issue 15)
 

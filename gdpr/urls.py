@@ -8,6 +8,30 @@ urlpatterns = [
 ]
 
 # -- retention schedule, runs and anonymisation (issue 15)
+from .retention import views as retention_views  # noqa: E402
+
+urlpatterns += [
+    path("sletning/", retention_views.schedule, name="retention"),
+    path("sletning/forhaandsvisning/", retention_views.preview, name="retention_preview"),
+    path("sletning/koer/", retention_views.run_start, name="retention_run_start"),
+    path("sletning/koersler/", retention_views.run_list, name="retention_runs"),
+    path("sletning/koersler/<int:pk>/", retention_views.run_detail, name="retention_run_detail"),
+    path(
+        "sletning/koersler/<int:pk>/fremskridt/",
+        retention_views.run_progress,
+        name="retention_run_progress",
+    ),
+    path(
+        "sletning/koersler/<int:pk>/genoptag/",
+        retention_views.run_resume,
+        name="retention_run_resume",
+    ),
+    path(
+        "sletning/person/<int:pk>/anonymiser/",
+        retention_views.person_anonymise,
+        name="retention_person_anonymise",
+    ),
+]
 
 # -- data-subject requests, consents, contact form (issue 15)
 
