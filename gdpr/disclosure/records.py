@@ -31,6 +31,7 @@ from ..models import (
     OutboundExport,
     Processor,
     ProcessorRole,
+    RetentionRule,
 )
 from .outbound import SPECS
 
@@ -305,8 +306,18 @@ def _recipients(organisation: Organisation, since) -> list[RecipientRow]:
 
 
 def retention_rows() -> list[dict]:
-    """The retention schedule as the record shows it."""
-    return []
+    """The retention schedule (the "sletteguide" of issue 15) as the record shows it."""
+    return [
+        {
+            "key": rule.key,
+            "title": rule.title,
+            "description": rule.description,
+            "period": rule.period_label,
+            "starts": rule.starts,
+            "action": rule.get_action_display(),
+        }
+        for rule in RetentionRule.objects.filter(enabled=True).order_by("position", "pk")
+    ]
 
 
 MEASURES = [

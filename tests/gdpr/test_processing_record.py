@@ -88,6 +88,12 @@ def test_record_follows_configuration(organisation):
     assert [r.recipient for r in record.recipients] == ["Revisor ApS"]
     assert record.recipients[0].categories == ["Navn", "Husleje og aconto"]
     assert [p.name for p in record.third_countries] == ["Cloud Inc"]
+    # retention from the schedule (issue 15's defaults)
+    keys = [r["key"] for r in record.retention]
+    assert "tenants" in keys
+    lease_admin = record.activities[0]
+    assert lease_admin.retention_rules[0]["title"] == "Lejere efter fraflytning"
+    assert lease_admin.retention_rules[0]["period"] == "5 år"
 
 
 def test_screens(client, organisation, caseworker):
