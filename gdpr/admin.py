@@ -113,5 +113,17 @@ class BreachAdmin(ReadOnlyAdmin):
     ordering = ["-discovered_at", "-pk"]
 
 
+from .models import Processor  # noqa: E402
+
+
+@admin.register(Processor)
+class ProcessorAdmin(ReadOnlyAdmin):
+    """Processors and sub-processors per owner (registered on the GDPR screens)."""
+
+    list_display = ["name", "organisation", "role", "country", "agreement_date", "agreement_ends"]
+    list_filter = ["organisation", "role"]
+    search_fields = ["name", "cvr"]
+
+
 # issue 15: consents, objections, restrictions, requests, contact enquiries (read-only)
 from .subject import admin as _subject_admin  # noqa: E402, F401

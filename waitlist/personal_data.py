@@ -21,6 +21,7 @@ from core.personal_data import (
     Section,
     Subject,
     cpr_forms,
+    rows_update,
     scrub_rows,
     scrub_value,
 )
@@ -31,7 +32,9 @@ from .models import (
     Application,
     CooperationMember,
     Invoice,
+    LettingHold,
     Message,
+    Offer,
     Payment,
     PrintBatch,
     WebhookEvent,
@@ -39,23 +42,6 @@ from .models import (
 
 ANONYMISED_NAME = "Anonymiseret ansøger"
 UNPAID = [Invoice.Status.OPEN, Invoice.Status.REMINDED]
-PERSONAL_FIELDS = [
-    "name",
-    "cpr_encrypted",
-    "cpr_hash",
-    "cpr_masked",
-    "birth_date",
-    "address",
-    "postal_code",
-    "city",
-    "email",
-    "phone",
-    "spouse_name",
-    "search_text",
-    "sms_opt_in",
-    "restricted",
-    "anonymised_at",
-]
 
 
 def _plain(value):
@@ -195,6 +181,38 @@ class WaitlistPersonalData(Provider):
                     for e in ApplicantEvent.objects.filter(applicant__in=found).order_by("pk")
                 ],
             ),
+            # issue 14 (letting): the offers the applicant had, and holds after lapsed offers.
+            Section(
+                self.app,
+                "waitlist.offers",
+                _("Boligtilbud"),
+                [
+                    {
+                        _("Bolig"): str(o.vacancy.unit),
+                        _("Runde"): o.round.number,
+                        _("Nr. i runden"): o.rank,
+                        _("Svarfrist"): _plain(o.deadline),
+                        _("Status"): str(o.get_status_display()),
+                        _("Udfald"): str(o.get_outcome_display()) if o.outcome else "",
+                    }
+                    for o in Offer.objects.filter(applicant__in=found)
+                    .select_related("vacancy__unit__entrance", "round")
+                    .order_by("pk")
+                ],
+            ),
+            Section(
+                self.app,
+                "waitlist.holds",
+                _("Pauser for boligtilbud"),
+                [
+                    {
+                        _("Årsag"): h.reason,
+                        _("Oprettet"): _plain(h.created_at),
+                        _("Ophævet"): _plain(h.lifted_at),
+                    }
+                    for h in LettingHold.objects.filter(applicant__in=found).order_by("pk")
+                ],
+            ),
         ]
 
     def must_keep(self, subject: Subject) -> list[Keep]:
@@ -238,18 +256,24 @@ class WaitlistPersonalData(Provider):
         changed += scrub_rows(Payment.objects.filter(applicant_id__in=applicant_ids), ids, "note")
         changed += _webhooks_scrub(applicant_ids, ids)
         changed += _users_anonymise([a.user_id for a in found if a.user_id])
-        now = timezone.now()
-        for applicant in found:
-            applicant.name = ANONYMISED_NAME
-            applicant.set_cpr("")
-            applicant.birth_date = None
-            applicant.address = applicant.postal_code = applicant.city = ""
-            applicant.email = applicant.phone = applicant.spouse_name = ""
-            applicant.search_text = ""
-            applicant.sms_opt_in = applicant.restricted = False
-            applicant.anonymised_at = now
-        Applicant.objects.bulk_update(found, PERSONAL_FIELDS, batch_size=500)
-        return changed + len(found)
+        changed += Applicant.objects.filter(pk__in=[a.pk for a in found]).update(
+            name=ANONYMISED_NAME,
+            cpr_encrypted="",
+            cpr_hash="",
+            cpr_masked="",
+            birth_date=None,
+            address="",
+            postal_code="",
+            city="",
+            email="",
+            phone="",
+            spouse_name="",
+            search_text="",
+            sms_opt_in=False,
+            restricted=False,
+            anonymised_at=timezone.now(),
+        )
+        return changed
 
     def restrict(self, subject: Subject, *, on: bool) -> int:
         return (
@@ -351,7 +375,7 @@ def _webhooks_scrub(applicant_ids: list[int], identifiers) -> int:
         if payload != event.payload:
             event.payload = payload
             changed.append(event)
-    WebhookEvent.objects.bulk_update(changed, ["payload"], batch_size=500)
+    rows_update(changed, ["payload"])
     return len(changed)
 
 
