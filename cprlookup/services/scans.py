@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from tenancy.models import Entrance, Organisation
+from tenancy.choices import LIVE_LEASE_STATUSES
+from tenancy.models import Entrance, Lease, Organisation
 from tenancy.selectors import role_for
 
 from ..models import ScanItem, ScanItemStatus, ScanJob, ScanSetting, ScanStatus
@@ -87,6 +88,14 @@ def scan_start(*, organisation: Organisation, user=None, scheduled: bool = False
                     "WHERE organisation_id = %s ORDER BY id",
                     [job.pk, ScanItemStatus.PENDING, organisation.pk],
                 )
+            # GDPR art. 18 (issue 15): no CPR lookup of a stairwell where a tenant's
+            # processing is restricted (the flag gdpr sets through core.personal_data).
+            restricted = Lease.objects.filter(
+                organisation=organisation,
+                status__in=LIVE_LEASE_STATUSES,
+                parties__restricted=True,
+            ).values_list("unit__entrance_id", flat=True)
+            ScanItem.objects.filter(job=job, entrance_id__in=list(restricted)).delete()
             job.total = ScanItem.objects.filter(job=job).count()
             if job.total == 0:
                 job.status = ScanStatus.DONE

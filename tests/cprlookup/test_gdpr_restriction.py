@@ -40,3 +40,17 @@ def test_lookup_at_a_restricted_tenants_home_is_refused_in_the_service(gctp_sett
         user=p.caseworker, organisation=p.organisation, purpose="Sag 1", unit_id=unit.pk
     )
     assert lookup.outcome == "ok"
+
+
+def test_a_scan_leaves_out_the_stairwell_of_a_restricted_tenant(db):
+    from cprlookup.models import ScanItem
+
+    p = make_portfolio()
+    unit = p.units[0]
+    _lease, person = lease_with_person(unit, "0101801234", "Søren Ærø")
+    rights.restriction_start(person=person, reason="Bestrider oplysningerne")
+    job = services.scan_start(organisation=p.organisation, user=p.admin)
+    scanned = set(ScanItem.objects.filter(job=job).values_list("entrance_id", flat=True))
+    assert unit.entrance_id not in scanned
+    assert scanned  # the other stairwells are scanned
+    assert job.total == len(scanned)
