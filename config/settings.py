@@ -461,18 +461,21 @@ RENT_DROP_CONFIRM_PERCENT = env.float("RENT_DROP_CONFIRM_PERCENT", default=30.0)
 UDK_SUPPORT_EMAIL = env.str("UDK_SUPPORT_EMAIL", default="boligsupport@atp.dk")
 
 
-def _hour_minute(value: str) -> tuple[int, int]:
+def _hour_minute(value: str, name: str = "CPR_SCAN_TIME") -> tuple[int, int]:
     """ "HH:MM" as (hour, minute); a malformed value fails at start-up, not at 2 a.m."""
     try:
         hour, minute = (int(part) for part in value.split(":"))
     except ValueError:
         hour = minute = -1
     if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise ImproperlyConfigured(f"CPR_SCAN_TIME must be HH:MM, not {value!r}")
+        raise ImproperlyConfigured(f"{name} must be HH:MM, not {value!r}")
     return hour, minute
 
 
 _scan_hour, _scan_minute = _hour_minute(CPR_SCAN_TIME)
+# When the nightly retention run starts (HH:MM, Danish time; issue 15, docs/privacy.md).
+GDPR_RETENTION_TIME = env.str("GDPR_RETENTION_TIME", default="02:30")
+_retention_hour, _retention_minute = _hour_minute(GDPR_RETENTION_TIME, "GDPR_RETENTION_TIME")
 
 # Every periodic task, in one place (celery beat reads this).
 CELERY_BEAT_SCHEDULE = {
@@ -516,6 +519,11 @@ CELERY_BEAT_SCHEDULE = {
     "waitlist-messages-send": {
         "task": "waitlist.messages_send",
         "schedule": MESSAGE_SEND_INTERVAL_SECONDS,
+    },
+    # issue 15 (retention): the retention schedule carried out (docs/privacy.md).
+    "gdpr-retention-nightly": {
+        "task": "gdpr.retention_nightly",
+        "schedule": crontab(hour=_retention_hour, minute=_retention_minute),
     },
     # issue 16: data discovery (CPR numbers, e-mails, phones in free text, documents, files).
     "gdpr-data-discovery": {

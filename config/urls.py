@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/cpr/", include("cprlookup.api_urls")),
     path("api/rent-register/", include("rentregister.api_urls")),
     path("api/waitlist/", include("waitlist.api_urls")),  # issue 13 (waitlist)
+    path("api/gdpr/", include("gdpr.api_urls")),  # issue 15/16 (gdpr)
     path("api/", include("tenancy.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # issue 13 (waitlist): the staff login refuses applicants' self-service accounts; the

@@ -41,6 +41,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
 
 SCRUBBED = "[slettet]"
 
@@ -109,8 +111,26 @@ class Keep:
     blocks: bool = False
 
 
+@dataclass(frozen=True)
+class Due:
+    """One person whose retention period has passed: the subject to anonymise, how the
+    preview names them (`label`, `detail`) and the cursor to resume after them."""
+
+    subject: Subject
+    label: str
+    detail: str
+    cursor: int
+
+
 class Provider:
-    """What one app holds about a person. Subclass in `<app>/personal_data.py`."""
+    """What one app holds about a person. Subclass in `<app>/personal_data.py`.
+
+    Retention (gdpr's schedule and nightly run): an app handles the categories named by
+    `retention_keys()` (keys of gdpr's RetentionRule rows). For a category of people the
+    run asks `retention_due()` for the next people past `before` (by cursor) and anonymises
+    them through the registry; for a category of records it calls `retention_purge()` until
+    it returns 0. `retention_count()` feeds the preview. `scope` is the organisation ids
+    (None: every organisation, the nightly run)."""
 
     app: str = ""
 
@@ -129,27 +149,45 @@ class Provider:
     def restrict(self, subject: Subject, *, on: bool) -> int:
         return 0
 
+    def retention_keys(self) -> list[str]:
+        return []
+
+    def retention_due(
+        self, key: str, *, before: datetime, scope: frozenset[int] | None, after: int, limit: int
+    ) -> list[Due]:
+        return []
+
+    def retention_count(self, key: str, *, before: datetime, scope: frozenset[int] | None) -> int:
+        return 0
+
+    def retention_purge(
+        self, key: str, *, before: datetime, scope: frozenset[int] | None, limit: int
+    ) -> int:
+        return 0
+
 
 class Registry:
-    """The registered providers, one per app (registering an app twice replaces it)."""
+    """The registered providers in order; registering a provider class again replaces the
+    earlier instance (an app may register more than one class, one per area)."""
 
     def __init__(self) -> None:
-        self._providers: dict[str, Provider] = {}
+        self._providers: dict[type, Provider] = {}
 
     def register(self, provider: Provider) -> Provider:
         if not provider.app:
             raise ValueError("A personal-data provider names its app.")
-        self._providers[provider.app] = provider
+        self._providers[type(provider)] = provider
         return provider
 
-    def unregister(self, app: str) -> None:
-        self._providers.pop(app, None)
+    def unregister(self, provider_class: type) -> None:
+        self._providers.pop(provider_class, None)
 
     def __iter__(self):
         return iter(list(self._providers.values()))
 
-    def __contains__(self, app: str) -> bool:
-        return app in self._providers
+    def for_retention(self, key: str) -> Provider | None:
+        """The provider that handles a retention category (None: no app does)."""
+        return next((p for p in self if key in p.retention_keys()), None)
 
 
 registry = Registry()
@@ -177,11 +215,17 @@ def must_keep(subject: Subject) -> list[Keep]:
 
 def anonymise(subject: Subject) -> dict[str, int]:
     """Run every provider's anonymisation; rows changed per app."""
-    return {provider.app: provider.anonymise(subject) for provider in registry}
+    counts: dict[str, int] = {}
+    for provider in registry:
+        counts[provider.app] = counts.get(provider.app, 0) + provider.anonymise(subject)
+    return counts
 
 
 def restrict(subject: Subject, *, on: bool) -> dict[str, int]:
-    return {provider.app: provider.restrict(subject, on=on) for provider in registry}
+    counts: dict[str, int] = {}
+    for provider in registry:
+        counts[provider.app] = counts.get(provider.app, 0) + provider.restrict(subject, on=on)
+    return counts
 
 
 # --- helpers for providers ------------------------------------------------------------------
@@ -193,11 +237,35 @@ def cpr_forms(cpr: str) -> list[str]:
     return [digits, f"{digits[:6]}-{digits[6:]}"] if len(digits) == 10 else []
 
 
+def _trie_regex(words: list[str]) -> str:
+    """One regex alternation built as a trie: matching stays linear in the text however
+    many identifiers a batch of people brings (a flat alternation of thousands is not)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=64)
+def _compiled(needles: frozenset[str]) -> re.Pattern | None:
+    words = sorted({n.strip().casefold() for n in needles if len(n.strip()) >= 3})
+    return re.compile(_trie_regex(words), re.IGNORECASE) if words else None
+
+
 def _pattern(identifiers: Iterable[str]) -> re.Pattern | None:
-    needles = sorted({i.strip() for i in identifiers if len(i.strip()) >= 3}, key=len, reverse=True)
-    if not needles:
-        return None
-    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    return _compiled(frozenset(identifiers))
 
 
 def scrub_text(text: str, identifiers: Iterable[str]) -> str:
@@ -287,6 +355,28 @@ class CorePersonalData(Provider):
             changed += scrub_rows(rows, chunk, "object_repr", "change_message")
             changed += _login_attempts_delete(chunk)
         return changed
+
+    # --- retention: expired sessions (the whole installation; no organisation scope) ---
+
+    def retention_keys(self) -> list[str]:
+        return [SESSIONS]
+
+    def _expired(self, before: datetime):
+        from django.contrib.sessions.models import Session
+
+        return Session.objects.filter(expire_date__lt=before)
+
+    def retention_count(self, key, *, before, scope) -> int:
+        return self._expired(before).count() if scope is None else 0
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        if scope is not None:
+            return 0
+        keys = list(self._expired(before).values_list("pk", flat=True)[:limit])
+        return self._expired(before).filter(pk__in=keys).delete()[0]
+
+
+SESSIONS = "sessions"
 
 
 def _chunks(values: list[str], size: int):

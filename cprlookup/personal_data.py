@@ -6,13 +6,15 @@ The residents and the lookup log are append-only for everyone else; anonymisatio
 one sanctioned change, through the plain base manager."""
 
 import contextlib
+from datetime import datetime
 
 from cryptography.fernet import InvalidToken
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import crypto
-from core.personal_data import Provider, Section, Subject, cpr_forms, mentions, scrub_text
+from core.personal_data import SCRUBBED, Provider, Section, Subject, cpr_forms, mentions, scrub_text
 
 from .models import CprLookup, CprLookupResident, CprRegistration, LookupSource, OccupancyEvent
 
@@ -126,6 +128,15 @@ class CprLookupPersonalData(Provider):
         OccupancyEvent.objects.bulk_update(moves, ["cpr_hash", "cpr_masked", "name"], 500)
         return changed + len(moves)
 
+    def retention_keys(self) -> list[str]:
+        return [CPR_ANSWERS, CPR_REGISTRATIONS, CPR_MOVES, CPR_LOOKUP_LOG]
+
+    def retention_count(self, key, *, before, scope) -> int:
+        return retention_rows(key, before=before, scope=scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        return retention_purge(key, before=before, scope=scope, limit=limit)
+
 
 def _scrub_lookup_log(subject: Subject) -> int:
     """The purpose and error texts a user typed for the ad hoc lookups that found the
@@ -148,3 +159,42 @@ def _scrub_lookup_log(subject: Subject) -> int:
         )
         changed += 1
     return changed
+
+
+# --- retention: CPR answers, registrations of people who moved, moves, the lookup log ---
+
+CPR_ANSWERS = "cpr_answers"
+CPR_REGISTRATIONS = "cpr_registrations"
+CPR_MOVES = "cpr_moves"
+CPR_LOOKUP_LOG = "cpr_lookup_log"
+
+
+def _scoped(queryset, scope, field: str = "organisation_id"):
+    return queryset if scope is None else queryset.filter(**{f"{field}__in": scope})
+
+
+def retention_rows(key: str, *, before: datetime, scope):
+    """The rows of a category past `before` that the run still has to handle."""
+    if key == CPR_ANSWERS:
+        lookups = _scoped(CprLookup._base_manager.filter(at__lt=before), scope)
+        return CprLookupResident._base_manager.filter(lookup__in=lookups.values("pk"))
+    if key == CPR_REGISTRATIONS:
+        day = timezone.localdate(before)
+        return _scoped(CprRegistration.objects.filter(move_out__lt=day), scope)
+    if key == CPR_MOVES:
+        return _scoped(OccupancyEvent.objects.filter(detected_at__lt=before), scope)
+    lookups = CprLookup._base_manager.filter(at__lt=before, source=LookupSource.ADHOC)
+    return _scoped(lookups.exclude(purpose=SCRUBBED), scope)
+
+
+def retention_purge(key: str, *, before: datetime, scope, limit: int) -> int:
+    """Handle up to `limit` rows: answers, registrations and moves are deleted; the lookup
+    log keeps its rows without the purpose text."""
+    rows = retention_rows(key, before=before, scope=scope)
+    ids = list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0
+    if key == CPR_LOOKUP_LOG:  # the row stays (who, when, address, count, the charge)
+        return CprLookup._base_manager.filter(pk__in=ids).update(purpose=SCRUBBED, error_message="")
+    rows.model._base_manager.filter(pk__in=ids).delete()  # nothing points at these rows
+    return len(ids)

@@ -98,3 +98,16 @@ class DiscoveryFindingAdmin(ReadOnlyAdmin):
     search_fields = ["masked", "model", "path"]
     ordering = ["-last_seen", "-pk"]
     exclude = ["value_hash", "fingerprint"]
+
+
+from .models import Breach  # noqa: E402
+
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnlyAdmin):
+    """The breach register (recorded and handled on the GDPR screens)."""
+
+    list_display = ["discovered_at", "title", "organisation", "risk", "reported_at", "closed_at"]
+    list_filter = ["organisation", "risk"]
+    search_fields = ["title", "authority_reference"]
+    ordering = ["-discovered_at", "-pk"]

@@ -1,6 +1,24 @@
 urlpatterns: list = []
 
 # -- retention schedule, runs and anonymisation (issue 15)
+from django.urls import path  # noqa: E402
+from rest_framework.routers import DefaultRouter  # noqa: E402
+
+from .retention import api as retention_api  # noqa: E402
+
+_retention = DefaultRouter(trailing_slash=True)
+_retention.include_root_view = False
+_retention.include_format_suffixes = False
+_retention.register(
+    "retention/rules", retention_api.RetentionRuleViewSet, basename="retention-rule"
+)
+_retention.register("retention/runs", retention_api.RetentionRunViewSet, basename="retention-run")
+urlpatterns += [
+    path(
+        "retention/preview/", retention_api.RetentionPreviewView.as_view(), name="retention-preview"
+    ),
+    *_retention.urls,
+]
 
 # -- data-subject requests, consents, contact form (issue 15)
 

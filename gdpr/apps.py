@@ -19,13 +19,17 @@ class GdprConfig(AppConfig):
         from core.personal_data import registry
 
         from .personal_data import GdprPersonalData
+        from .retention import admin, panels, tasks  # noqa: F401 - admin and Celery register
 
         registry.register(GdprPersonalData())
+        hooks.person_panels.register(panels.person_panel)
 
         # -- data-subject requests, consents, contact form (issue 15)
 
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+        from .disclosure import breaches
         from .disclosure import log as disclosure_log
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
+        hooks.attention_items.register(breaches.attention_items)

@@ -41,3 +41,23 @@ class GdprPersonalData(Provider):
     def anonymise(self, subject: Subject) -> int:
         changed = scrub_rows(reveals(subject), subject.identifiers, "purpose")
         return changed + disclosure_data.anonymise(subject)  # issue 16
+
+    # --- retention: the CPR reveal log ---
+
+    def retention_keys(self) -> list[str]:
+        return [CPR_REVEALS]
+
+    def retention_count(self, key, *, before, scope) -> int:
+        return reveals_due(before=before, scope=scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        ids = list(reveals_due(before=before, scope=scope).values_list("pk", flat=True)[:limit])
+        return CprReveal.objects.filter(pk__in=ids).delete()[0]
+
+
+CPR_REVEALS = "cpr_reveals"
+
+
+def reveals_due(*, before, scope):
+    rows = CprReveal.objects.filter(at__lt=before).order_by("pk")
+    return rows if scope is None else rows.filter(organisation_id__in=scope)

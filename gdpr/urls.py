@@ -8,11 +8,36 @@ urlpatterns = [
 ]
 
 # -- retention schedule, runs and anonymisation (issue 15)
+from .retention import views as retention_views  # noqa: E402
+
+urlpatterns += [
+    path("sletning/", retention_views.schedule, name="retention"),
+    path("sletning/forhaandsvisning/", retention_views.preview, name="retention_preview"),
+    path("sletning/koer/", retention_views.run_start, name="retention_run_start"),
+    path("sletning/koersler/", retention_views.run_list, name="retention_runs"),
+    path("sletning/koersler/<int:pk>/", retention_views.run_detail, name="retention_run_detail"),
+    path(
+        "sletning/koersler/<int:pk>/fremskridt/",
+        retention_views.run_progress,
+        name="retention_run_progress",
+    ),
+    path(
+        "sletning/koersler/<int:pk>/genoptag/",
+        retention_views.run_resume,
+        name="retention_run_resume",
+    ),
+    path(
+        "sletning/person/<int:pk>/anonymiser/",
+        retention_views.person_anonymise,
+        name="retention_person_anonymise",
+    ),
+]
 
 # -- data-subject requests, consents, contact form (issue 15)
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
 from .disclosure import views as disclosure_views  # noqa: E402
+from .disclosure import views_breach as disclosure_breach  # noqa: E402
 from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
 from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
 
@@ -42,4 +67,16 @@ urlpatterns += [
         disclosure_discovery.finding_dismiss,
         name="finding_dismiss",
     ),
+    path("sikkerhedsbrud/", disclosure_breach.breach_list, name="breach_list"),
+    path("sikkerhedsbrud/<int:pk>/", disclosure_breach.breach_detail, name="breach_detail"),
+    path(
+        "sikkerhedsbrud/<int:pk>/berorte/",
+        disclosure_breach.breach_people_add,
+        name="breach_people_add",
+    ),
+    path("sikkerhedsbrud/<int:pk>/anmeldt/", disclosure_breach.breach_report, name="breach_report"),
+    path(
+        "sikkerhedsbrud/<int:pk>/underret/", disclosure_breach.breach_notify, name="breach_notify"
+    ),
+    path("sikkerhedsbrud/<int:pk>/afslut/", disclosure_breach.breach_close, name="breach_close"),
 ]

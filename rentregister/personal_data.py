@@ -3,7 +3,9 @@ stored filing payloads (name and birth date; the CPR number is never stored, see
 payload.tenant_identity), the filing consents, and free text naming them (UDK tasks,
 rehousing notes, register differences, filing errors)."""
 
-from django.db.models import Q
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core.personal_data import (
@@ -163,3 +165,37 @@ class RentRegisterPersonalData(Provider):
             "note",
         )
         return count
+
+    # --- retention: superseded filings ---
+
+    def retention_keys(self) -> list[str]:
+        return [FILINGS]
+
+    def retention_count(self, key, *, before, scope) -> int:
+        return filings_superseded(before=before, scope=scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        ids = list(
+            filings_superseded(before=before, scope=scope)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Filing.objects.filter(pk__in=ids).delete()  # UDK tasks and differences keep SET_NULL
+        return len(ids)
+
+
+FILINGS = "filings"
+FINAL_STATES = [FilingState.ACCEPTED, FilingState.REJECTED, FilingState.CANCELLED]
+
+
+def filings_superseded(*, before: datetime, scope):
+    """Finished filings created before `before` that a later accepted filing of the same
+    lease has replaced (the latest accepted one is the lease's state in the register and
+    stays)."""
+    later = Filing.objects.filter(
+        lease=OuterRef("lease"), pk__gt=OuterRef("pk"), state=FilingState.ACCEPTED
+    )
+    rows = Filing.objects.filter(created_at__lt=before, state__in=FINAL_STATES).filter(
+        Exists(later)
+    )
+    return rows if scope is None else rows.filter(organisation_id__in=scope)

@@ -9,15 +9,25 @@ from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import crypto
-from core.personal_data import Keep, Provider, Section, Subject, cpr_forms, mentions
+from core import crypto, formatting
+from core.personal_data import (
+    Due,
+    Keep,
+    Provider,
+    Section,
+    Subject,
+    cpr_forms,
+    mentions,
+    scrub_rows,
+)
 
 from .choices import LeaseStatus
 from .history import field_changes, history_scrub_people
-from .models import ChangeRecord, ExportJob, Lease, Person
+from .models import ChangeRecord, ExportJob, Lease, LeaseRentPeriod, Person
 
 ANONYMISED_NAME = "Anonymiseret person"
 
@@ -153,6 +163,10 @@ class TenancyPersonalData(Provider):
             person_ids=subject.person_ids, identifiers=subject.identifiers
         )
         changed += export_files_scrub(subject)
+        leases = Lease.objects.filter(parties__in=subject.person_ids)
+        changed += scrub_rows(leases, subject.identifiers, "end_reason")
+        periods = LeaseRentPeriod.objects.filter(lease__in=leases.values("pk"))
+        changed += scrub_rows(periods, subject.identifiers, "reason")
         now = timezone.now()
         for person in people:
             person.name = ANONYMISED_NAME
@@ -181,6 +195,79 @@ class TenancyPersonalData(Provider):
     def restrict(self, subject: Subject, *, on: bool) -> int:
         return people_in(subject).exclude(restricted=on).update(restricted=on)
 
+    # --- retention: former tenants (people) and Excel exports (records) ---
+
+    def retention_keys(self) -> list[str]:
+        return [TENANTS, EXPORT_FILES]
+
+    def retention_due(self, key, *, before, scope, after, limit) -> list[Due]:
+        if key != TENANTS:
+            return []
+        people = tenants_due(before=before, scope=scope).filter(pk__gt=after).order_by("pk")
+        people = people.annotate(moved_out=Max("leases__end_date"))
+        return [
+            Due(
+                Subject.of(organisation_ids=[p.organisation_id], person_ids=[p.pk]),
+                p.name,
+                _("Fraflyttet %s") % formatting.day(p.moved_out)
+                if p.moved_out
+                else _("Intet lejemål, oprettet %s") % formatting.day(p.created_at),
+                p.pk,
+            )
+            for p in people[:limit]
+        ]
+
+    def retention_count(self, key, *, before, scope) -> int:
+        if key == TENANTS:
+            return tenants_due(before=before, scope=scope).count()
+        return export_jobs_due(before=before, scope=scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        if key != EXPORT_FILES:
+            return 0
+        jobs = list(export_jobs_due(before=before, scope=scope)[:limit])
+        for job in jobs:
+            export_job_delete(job)
+        return len(jobs)
+
+
+TENANTS = "tenants"
+EXPORT_FILES = "export_files"
+
+
+def tenants_due(*, before: datetime, scope):
+    """People not yet anonymised with no lease running on or after `before` (moved out
+    before it), or with no lease at all and registered before it."""
+    day = timezone.localdate(before) if timezone.is_aware(before) else before.date()
+    running = Lease.objects.filter(parties=OuterRef("pk")).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    )
+    any_lease = Lease.objects.filter(parties=OuterRef("pk"))
+    people = Person.objects.filter(anonymised_at__isnull=True).filter(~Exists(running))
+    people = people.filter(Exists(any_lease) | Q(created_at__lt=before))
+    if scope is not None:
+        people = people.filter(organisation_id__in=scope)
+    return people
+
+
+def export_jobs_due(*, before: datetime, scope):
+    jobs = ExportJob.objects.filter(created_at__lt=before).exclude(
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+    )
+    if scope is not None:
+        jobs = jobs.filter(organisation_id__in=scope)
+    return jobs.order_by("pk")
+
+
+def export_job_delete(job: ExportJob) -> None:
+    """The job row and its file (and the file's own folder when empty)."""
+    if job.file:
+        path = Path(settings.MEDIA_ROOT) / job.file
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+    job.delete()
+
 
 def _xlsx_mentions(path: Path, identifiers) -> bool:
     """Whether the workbook's text (any part of the zip) holds one of the identifiers."""
@@ -208,9 +295,6 @@ def export_files_scrub(subject: Subject) -> int:
         path = Path(settings.MEDIA_ROOT) / job.file
         if path.exists() and not _xlsx_mentions(path, subject.identifiers):
             continue
-        path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            path.parent.rmdir()
-        job.delete()
+        export_job_delete(job)
         count += 1
     return count

@@ -149,3 +149,7 @@ class ApplicantEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "applicant", "kind", "text", "actor"]
     list_filter = ["kind"]
     show_full_result_count = False
+
+
+# Letting (issue 14): waitlist/admin_letting.py
+from . import admin_letting  # noqa: E402, F401

@@ -9,11 +9,13 @@ import contextlib
 
 from cryptography.fernet import InvalidToken
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import crypto
+from core import crypto, formatting
 from core.personal_data import (
+    Due,
     Keep,
     Provider,
     Section,
@@ -27,6 +29,7 @@ from .models import (
     Applicant,
     ApplicantEvent,
     Application,
+    CooperationMember,
     Invoice,
     Message,
     Payment,
@@ -254,6 +257,77 @@ class WaitlistPersonalData(Provider):
             .exclude(restricted=on)
             .update(restricted=on)
         )
+
+    # --- retention: applicants after their seniority is deleted; message contents ---
+
+    def retention_keys(self) -> list[str]:
+        return [APPLICANTS, MESSAGES]
+
+    def retention_due(self, key, *, before, scope, after, limit) -> list[Due]:
+        if key != APPLICANTS:
+            return []
+        found = applicants_due(before=before, scope=scope).filter(pk__gt=after).order_by("pk")
+        members: dict[int, list[int]] = {}
+        for coop_id, org_id in CooperationMember.objects.values_list(
+            "cooperation_id", "organisation_id"
+        ):
+            members.setdefault(coop_id, []).append(org_id)
+        found = found.annotate(left=Max("applications__ended_at"))
+        return [
+            Due(
+                Subject.of(
+                    organisation_ids=members.get(a.cooperation_id, []), applicant_ids=[a.pk]
+                ),
+                a.name,
+                _("Slettet fra ventelisten %s") % formatting.day(a.left)
+                if a.left
+                else _("Ingen opskrivning, oprettet %s") % formatting.day(a.created_at),
+                a.pk,
+            )
+            for a in found[:limit]
+        ]
+
+    def retention_count(self, key, *, before, scope) -> int:
+        if key == APPLICANTS:
+            return applicants_due(before=before, scope=scope).count()
+        return messages_due(before=before, scope=scope).count()
+
+    def retention_purge(self, key, *, before, scope, limit) -> int:
+        if key != MESSAGES:
+            return 0
+        ids = list(messages_due(before=before, scope=scope).values_list("pk", flat=True)[:limit])
+        messages = Message.objects.filter(pk__in=ids)
+        _print_batches_delete(messages)
+        return messages.update(subject="", body="", to_address="")
+
+
+APPLICANTS = "applicants"
+MESSAGES = "messages"
+
+
+def _in_scope(queryset, scope, field: str = "cooperation_id"):
+    if scope is None:
+        return queryset
+    coops = CooperationMember.objects.filter(organisation_id__in=scope).values("cooperation_id")
+    return queryset.filter(**{f"{field}__in": coops})
+
+
+def applicants_due(*, before, scope):
+    """Applicants not yet anonymised whose every application was deleted (seniority lost)
+    before `before`, or who never had one and signed up before it. An unpaid debt does not
+    take them off this list: the run keeps them and says why (must_keep)."""
+    open_or_recent = Application.objects.filter(applicant=OuterRef("pk")).filter(
+        ~Q(status=Application.Status.DELETED) | Q(ended_at__isnull=True) | Q(ended_at__gte=before)
+    )
+    any_application = Application.objects.filter(applicant=OuterRef("pk"))
+    found = Applicant.objects.filter(anonymised_at__isnull=True).filter(~Exists(open_or_recent))
+    found = found.filter(Exists(any_application) | Q(created_at__lt=before))
+    return _in_scope(found, scope)
+
+
+def messages_due(*, before, scope):
+    rows = Message.objects.filter(created_at__lt=before).exclude(subject="", body="", to_address="")
+    return _in_scope(rows, scope, "applicant__cooperation_id").order_by("pk")
 
 
 def _print_batches_delete(messages) -> int:

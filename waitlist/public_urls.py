@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import public
+from .views import letting_public, public
 
 app_name = "waitlist_public"
 urlpatterns = [
@@ -42,4 +42,11 @@ urlpatterns = [
     path("ansoegning/<int:pk>/forny/", public.renew, name="renew"),
     path("ansoegning/<int:pk>/udmeld/", public.leave, name="leave"),
     path("beskeder/", public.message_list, name="messages"),
+]
+
+# --- letting (issue 14): the applicant's offers ---
+urlpatterns += [
+    path("tilbud/", letting_public.offers, name="offers"),
+    path("tilbud/<int:pk>/", letting_public.offer_detail, name="offer_detail"),
+    path("tilbud/<int:pk>/brev/", letting_public.offer_pdf, name="offer_pdf"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_payments
+from . import urls_letting, views_payments
 from .views import staff
 
 app_name = "waitlist"
@@ -31,3 +31,6 @@ urlpatterns += [
     path("breve/", views_payments.print_batch_list, name="print_batch_list"),
     path("breve/<int:pk>/hent/", views_payments.print_batch_download, name="print_batch_download"),
 ]
+
+# --- letting (issue 14, waitlist/urls_letting.py) ---
+urlpatterns += urls_letting.urlpatterns

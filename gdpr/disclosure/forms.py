@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import Lease, Organisation, Property, Unit, normalise_search
 
-from ..models import ExportKind
+from ..models import BreachRisk, DataCategory, ExportKind
 
 
 class OutboundExportForm(forms.Form):
@@ -62,3 +62,64 @@ class OutboundExportForm(forms.Form):
 
 class OptInForm(forms.Form):
     opted_in = forms.BooleanField(label=_("Ejeren deltager i markedsstatistik"), required=False)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class BreachForm(forms.Form):
+    title = forms.CharField(label=_("Overskrift"), max_length=200)
+    description = forms.CharField(
+        label=_("Hvad skete der"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    discovered_at = forms.DateTimeField(label=_("Opdaget"), widget=DateTimeInput())
+    occurred_at = forms.DateTimeField(
+        label=_("Skete (hvis kendt)"), widget=DateTimeInput(), required=False
+    )
+    risk = forms.ChoiceField(label=_("Risiko for de berørte"), choices=BreachRisk.choices)
+    categories = forms.MultipleChoiceField(
+        label=_("Berørte oplysninger"),
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    consequences = forms.CharField(
+        label=_("Sandsynlige konsekvenser"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+    measures = forms.CharField(
+        label=_("Trufne og planlagte foranstaltninger"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class BreachReportForm(forms.Form):
+    reported_at = forms.DateTimeField(label=_("Anmeldt"), widget=DateTimeInput())
+    reference = forms.CharField(label=_("Datatilsynets j.nr."), max_length=100, required=False)
+    late_reason = forms.CharField(
+        label=_("Begrundelse, hvis efter 72 timer"), max_length=500, required=False
+    )
+
+
+class BreachPeopleForm(forms.Form):
+    disclosure = forms.IntegerField(
+        label=_("Videregivelse nr."),
+        required=False,
+        min_value=1,
+        help_text=_("Alle personer i en videregivelse (se Videregivelser)."),
+    )
+    property = forms.ModelChoiceField(
+        label=_("Lejere i ejendom"), queryset=Property.objects.none(), required=False
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["property"].queryset = Property.objects.filter(organisation=organisation)

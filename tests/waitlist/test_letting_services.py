@@ -20,6 +20,7 @@ from waitlist.models import (
     OfferRound,
     RankingEntry,
     Reason,
+    UnitListing,
     Vacancy,
 )
 from waitlist.services import letting as svc
@@ -80,10 +81,19 @@ def test_municipal_unit_gets_a_referral_not_a_vacancy(unit, cooperation):
     assert referral.status == MunicipalReferral.Status.DONE
 
 
-def test_unit_without_listing_makes_no_vacancy(unit, cooperation):
+def test_unit_without_listing_is_let_through_the_list(unit, other_unit, cooperation):
     lease = make_lease(unit)
     tenancy_services.lease_end(lease=lease, end_date=date(2026, 12, 31))
-    assert not Vacancy.objects.exists()
+    assert Vacancy.objects.filter(unit=unit).exists()
+    # ... but not a unit let outside the list, nor one outside any cooperation.
+    list_unit(unit)
+    UnitListing.objects.filter(unit=unit).update(let_through_joint_list=False)
+    tenancy_services.lease_reinstate(lease=lease)
+    tenancy_services.lease_end(lease=lease, end_date=date(2026, 12, 31))
+    assert not Vacancy.objects.filter(unit=unit, status="open").exists()
+    other = make_lease(other_unit)
+    tenancy_services.lease_end(lease=other, end_date=date(2026, 12, 31))
+    assert not Vacancy.objects.filter(unit=other_unit).exists()
 
 
 def test_one_active_vacancy_per_unit(vacancy, listed_unit):
@@ -110,6 +120,9 @@ def test_ranking_orders_by_seniority_and_gives_reasons(vacancy, cooperation):
     held = applicant_on_list(cooperation, seniority=date(2004, 1, 1))
     LettingHold.objects.create(applicant=held.applicant, reason="test")
     crowded = applicant_on_list(cooperation, seniority=date(2005, 1, 1), children=6, spouse="X")
+    restricted = applicant_on_list(cooperation, seniority=date(2005, 6, 1))
+    restricted.applicant.restricted = True
+    restricted.applicant.save(update_fields=["restricted"])
     deleted = applicant_on_list(cooperation, seniority=date(2000, 1, 1), status="deleted")
     student = applicant_on_list(cooperation, seniority=date(2000, 1, 1), list_type="student")
 
@@ -122,6 +135,7 @@ def test_ranking_orders_by_seniority_and_gives_reasons(vacancy, cooperation):
         unpaid.pk: Reason.UNPAID,
         held.pk: Reason.ON_HOLD,
         crowded.pk: Reason.HOUSEHOLD,
+        restricted.pk: Reason.RESTRICTED,
     }
     looked_at = {j.application_id for j in ranking.judged}
     assert deleted.pk not in looked_at
@@ -191,6 +205,11 @@ def test_round_offers_the_next_n_and_stores_the_ranking(vacancy, cooperation, ma
     with pytest.raises(DomainError, match="allerede en tilbudsrunde"):
         svc.round_start(vacancy=vacancy)
     assert third.offers.count() == 0
+    from waitlist.services.letting_explain import why_not
+
+    explanation = why_not(application=skipped, vacancy=vacancy)
+    assert "Ønsker et andet antal værelser (ønsker højst 1 værelser)" in explanation.staff
+    assert "antal værelser, du har ønsket" in explanation.plain
 
 
 def test_best_ranked_acceptor_wins_and_the_lease_is_made(vacancy, cooperation, caseworker):
@@ -231,7 +250,10 @@ def test_top_ranked_acceptance_decides_at_once(vacancy, cooperation):
     svc.offer_answer(offer=rnd.offers.get(rank=1), accept=True, via=Offer.Via.ONLINE)
     vacancy.refresh_from_db()
     assert vacancy.status == Vacancy.Status.ASSIGNED
-    assert rnd.offers.filter(status=Offer.Status.PENDING).count() == 2
+    # Those ranked below cannot win any more: their offers lapse as cancelled.
+    assert rnd.offers.filter(status=Offer.Status.CANCELLED).count() == 2
+    with pytest.raises(DomainError, match="bortfaldet: Boligen er udlejet til en ansøger med"):
+        svc.offer_answer(offer=rnd.offers.get(rank=3), accept=True)
 
 
 def test_when_all_decline_the_next_round_starts_by_itself(vacancy, cooperation):

@@ -143,11 +143,10 @@ def lease_changed(change: tenancy_hooks.LeaseChange) -> None:
         return
     if action != "end" or lease.end_date is None:
         return
+    # A unit without a listing row is let through the joint list (waitlist.selectors).
     listing = UnitListing.objects.filter(unit_id=lease.unit_id).first()
-    if listing is None:
-        return
     vacant_from = lease.end_date + timedelta(days=1)
-    if listing.municipality_allocated:
+    if listing and listing.municipality_allocated:
         MunicipalReferral.objects.get_or_create(
             ended_lease=lease,
             defaults={
@@ -157,7 +156,7 @@ def lease_changed(change: tenancy_hooks.LeaseChange) -> None:
             },
         )
         return
-    if not listing.let_through_joint_list or _cooperation_of(lease.unit) is None:
+    if (listing and not listing.let_through_joint_list) or _cooperation_of(lease.unit) is None:
         return
     if Vacancy.objects.filter(unit_id=lease.unit_id, status__in=Vacancy.ACTIVE).exists():
         return
@@ -301,6 +300,8 @@ def _answer_refusal(offer: Offer, vacancy: Vacancy, now: datetime) -> str | None
     """Why this answer cannot be registered (None when it can)."""
     if vacancy.status == Vacancy.Status.WITHDRAWN:
         return _("Boligen er trukket tilbage, så tilbuddet kan ikke længere besvares.")
+    if offer.status == Offer.Status.CANCELLED:
+        return _("Tilbuddet er bortfaldet: %s") % (offer.note or _("boligen er udlejet."))
     if offer.status != Offer.Status.PENDING:
         who = formatting.user_name(offer.answered_by, system=_("ansøgeren"))
         return _("Tilbuddet er allerede besvaret: %(status)s %(at)s (%(who)s). Opdatér siden.") % {
@@ -489,6 +490,10 @@ def _assign(*, vacancy: Vacancy, winner: Offer, offers: list[Offer], actor=None)
         if offer.pk != winner.pk and offer.status == Offer.Status.ACCEPTED:
             offer.outcome = Offer.Outcome.NOT_CHOSEN
             offer.save(update_fields=["outcome"])
+        elif offer.status == Offer.Status.PENDING:  # ranked below the winner: cannot win
+            offer.status = Offer.Status.CANCELLED
+            offer.note = _("Boligen er udlejet til en ansøger med bedre placering.")
+            offer.save(update_fields=["status", "note"])
     vacancy.status = Vacancy.Status.ASSIGNED
     vacancy.assigned_offer = winner
     vacancy.assigned_at = timezone.now()

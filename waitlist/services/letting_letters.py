@@ -47,10 +47,13 @@ def _address(vacancy: Vacancy) -> str:
     return f"{street}{', ' + place if place else ''}, {entrance.postcode} {entrance.city}"
 
 
-def offer_letter(offer: Offer) -> LetterText:
+def offer_letter(offer: Offer, *, offered: int | None = None) -> LetterText:
     """The offer letter's text: the home, the rent, the move-in date, the deadline and how
-    to answer (online or by calling the office for letter-channel applicants)."""
+    to answer (online or by calling the office for letter-channel applicants). `offered`:
+    how many had the offer in the round (counted when not given)."""
     vacancy = offer.vacancy
+    if offered is None:
+        offered = offer.round.offers.count()
     answer_how = (
         _("Svar på tilbuddet under »Mine boligtilbud« i ventelistens selvbetjening.")
         if offer.channel == Channel.E_OFFER
@@ -70,7 +73,7 @@ def offer_letter(offer: Offer) -> LetterText:
             "Tilbuddet er sendt til %(n)s ansøgere på én gang. Boligen går til den, der har "
             "den bedste placering blandt dem, der siger ja. Du er nr. %(rank)s."
         )
-        % {"n": offer.round.offers.count(), "rank": offer.rank},
+        % {"n": offered, "rank": offer.rank},
         "",
         _("Svarfrist: %s") % formatting.moment(offer.deadline),
         answer_how,
@@ -82,9 +85,9 @@ def offer_letter(offer: Offer) -> LetterText:
     return LetterText(subject=subject, body="\n".join(lines))
 
 
-def offer_letter_pdf(offer: Offer) -> bytes:
+def offer_letter_pdf(offer: Offer, *, offered: int | None = None) -> bytes:
     """The offer letter as PDF (the organisation's name as letterhead)."""
-    text = offer_letter(offer)
+    text = offer_letter(offer, offered=offered)
     applicant = offer.applicant
     letter = _Letter(
         applicant=applicant,

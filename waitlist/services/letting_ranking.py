@@ -19,6 +19,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from core import formatting
 from tenancy.models import Lease, Person
 
 from ..models import Applicant, Application, CooperationMember, ListType
@@ -59,16 +60,6 @@ def household_size(*, has_spouse: bool, children: int) -> int:
     return 1 + (1 if has_spouse else 0) + (children or 0)
 
 
-def _restriction_field() -> str | None:
-    """The GDPR restriction-of-processing flag on Applicant, when the privacy work has added
-    it (issue 15): a boolean or a timestamp field. None while it does not exist."""
-    names = {f.name for f in Applicant._meta.get_fields()}
-    for candidate in ("processing_restricted", "restricted", "restricted_at"):
-        if candidate in names:
-            return candidate
-    return None
-
-
 # --- the judgement of one application ---------------------------------------------------
 
 
@@ -81,7 +72,7 @@ def _wish_reason(row: dict, departments: set[int], vacancy: Vacancy) -> tuple[st
     if row["min_area"] and vacancy.area_m2 < row["min_area"]:
         return Reason.AREA_WISH, f"ønsker mindst {row['min_area']} m²"
     if row["max_rent"] is not None and vacancy.rent > row["max_rent"]:
-        return Reason.RENT_WISH, f"højeste husleje {row['max_rent']:.0f} kr."
+        return Reason.RENT_WISH, f"højeste husleje {formatting.money(row['max_rent'])}"
     if departments and vacancy.department_id not in departments:
         return Reason.PLACE_WISH, "ønsker andre afdelinger"
     areas = [a.strip().lower() for a in (row["areas"] or "").split(",") if a.strip()]
@@ -152,6 +143,7 @@ FIELDS = (
     "earliest_move_in",
     "applicant__spouse_name",
     "applicant__children_under_23",
+    "applicant__restricted",  # GDPR restriction of processing (issue 15)
 )
 
 
@@ -184,8 +176,8 @@ def _chunks(qs, *, first: int = FIRST_CHUNK) -> Iterator[list[dict]]:
         size = min(size * 4, MAX_CHUNK)
 
 
-def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int], set[int]]:
-    """Departments wished (per application), applicants on hold, restricted applicants."""
+def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int]]:
+    """Departments wished (per application) and the applicants on hold."""
     app_ids = [r["pk"] for r in rows]
     applicant_ids = [r["applicant_id"] for r in rows]
     departments: dict[int, set[int]] = {}
@@ -199,15 +191,7 @@ def _chunk_facts(rows: list[dict]) -> tuple[dict[int, set[int]], set[int], set[i
             applicant_id__in=applicant_ids, lifted_at__isnull=True
         ).values_list("applicant_id", flat=True)
     )
-    restricted: set[int] = set()
-    name = _restriction_field()
-    if name:
-        flag = Applicant._meta.get_field(name)
-        cond = {f"{name}__isnull": False} if flag.null else {name: True}
-        restricted = set(
-            Applicant.objects.filter(pk__in=applicant_ids, **cond).values_list("pk", flat=True)
-        )
-    return departments, held, restricted
+    return departments, held
 
 
 def existing_tenant_applicant_ids(vacancy: Vacancy) -> set[int]:
@@ -240,7 +224,7 @@ def _judge_rows(
     skip: set[int],
     priority: bool = False,
 ) -> Iterator[Judged]:
-    departments, held, restricted = _chunk_facts(rows)
+    departments, held = _chunk_facts(rows)
     for row in rows:
         reason: str
         detail: str
@@ -253,7 +237,7 @@ def _judge_rows(
                 rules=rules,
                 departments=departments.get(row["pk"], set()),
                 on_hold=row["applicant_id"] in held,
-                restricted=row["applicant_id"] in restricted,
+                restricted=row["applicant__restricted"],
             )
         yield Judged(
             application_id=row["pk"],
@@ -330,6 +314,7 @@ def vacancy_matches(application: Application, vacancy: Vacancy, rules: LettingRu
     row = {f: getattr(application, f) for f in FIELDS if "__" not in f and f != "pk"}
     row["applicant__spouse_name"] = application.applicant.spouse_name
     row["applicant__children_under_23"] = application.applicant.children_under_23
+    row["applicant__restricted"] = application.applicant.restricted
     departments = set(application.departments.values_list("pk", flat=True))
     if _wish_reason(row, departments, vacancy)[0]:
         return False

@@ -52,6 +52,20 @@ def _finding(world, side: str):
     )
 
 
+def _breach(world, side: str):
+    from django.utils import timezone
+
+    from gdpr.disclosure import breaches
+
+    return breaches.breach_create(
+        organisation=world.orgs[side],
+        title=f"Brud {side}",
+        description="Testbrud",
+        discovered_at=timezone.now(),
+        risk="high",
+    )
+
+
 POLICY: dict[str, Entry] = {
     "gdpr:disclosure_list": Entry(STAFF),
     "gdpr:disclosure_detail": Entry(STAFF, obj="disclosure"),
@@ -64,11 +78,18 @@ POLICY: dict[str, Entry] = {
     "gdpr:discovery_start": Entry(ADMIN_ONLY),
     "gdpr:finding_redact": Entry(STAFF, obj="finding"),
     "gdpr:finding_dismiss": Entry(STAFF, obj="finding"),
+    "gdpr:breach_list": Entry(STAFF),
+    "gdpr:breach_detail": Entry(STAFF, obj="breach"),
+    "gdpr:breach_people_add": Entry(STAFF, obj="breach"),
+    "gdpr:breach_report": Entry(STAFF, obj="breach"),
+    "gdpr:breach_notify": Entry(STAFF, obj="breach"),
+    "gdpr:breach_close": Entry(STAFF, obj="breach"),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
 BUILDERS: dict = {
     "disclosure": _disclosure,
     "outbound_export": _outbound_export,
     "finding": _finding,
+    "breach": _breach,
 }
 KWARG_OBJECTS: dict[str, str] = {}

@@ -3,7 +3,7 @@
 
 from django.core.management.base import BaseCommand
 
-from waitlist import demo_data
+from waitlist import demo_data, demo_letting
 
 
 class Command(BaseCommand):
@@ -15,6 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, count: int, seed: int, **options):
         result = demo_data.seed(count=count, seed=seed)
+        # issue 14 (letting): two vacant homes to let (idempotent).
+        vacancies = demo_letting.seed()
+        if vacancies:
+            self.stdout.write(f"Udlejning: {vacancies} ledige boliger klar til en tilbudsrunde.")
         if result is None:
             self.stdout.write("Ventelistens demodata findes allerede – intet ændret.")
             return

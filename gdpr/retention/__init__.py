@@ -1,0 +1,1 @@
+"""Retention schedule, runs and anonymisation (issue 15; docs/privacy.md)."""
