@@ -14,7 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import crypto
-from core.personal_data import SCRUBBED, Provider, Section, Subject, cpr_forms, mentions, scrub_text
+from core.personal_data import (
+    SCRUBBED,
+    Provider,
+    Section,
+    Subject,
+    cpr_forms,
+    mentions,
+    rows_update,
+    scrub_text,
+)
 
 from .models import CprLookup, CprLookupResident, CprRegistration, LookupSource, OccupancyEvent
 
@@ -125,7 +134,7 @@ class CprLookupPersonalData(Provider):
         for event in moves:
             event.cpr_hash = f"anonymised:{event.pk}"  # unique per (lookup, unit, kind)
             event.cpr_masked = event.name = ""
-        OccupancyEvent.objects.bulk_update(moves, ["cpr_hash", "cpr_masked", "name"], 500)
+        rows_update(moves, ["cpr_hash", "cpr_masked", "name"])
         return changed + len(moves)
 
     def retention_keys(self) -> list[str]:

@@ -111,3 +111,15 @@ class BreachAdmin(ReadOnlyAdmin):
     list_filter = ["organisation", "risk"]
     search_fields = ["title", "authority_reference"]
     ordering = ["-discovered_at", "-pk"]
+
+
+from .models import Processor  # noqa: E402
+
+
+@admin.register(Processor)
+class ProcessorAdmin(ReadOnlyAdmin):
+    """Processors and sub-processors per owner (registered on the GDPR screens)."""
+
+    list_display = ["name", "organisation", "role", "country", "agreement_date", "agreement_ends"]
+    list_filter = ["organisation", "role"]
+    search_fields = ["name", "cvr"]

@@ -40,6 +40,7 @@ from .disclosure import views as disclosure_views  # noqa: E402
 from .disclosure import views_breach as disclosure_breach  # noqa: E402
 from .disclosure import views_discovery as disclosure_discovery  # noqa: E402
 from .disclosure import views_outbound as disclosure_outbound  # noqa: E402
+from .disclosure import views_records as disclosure_records  # noqa: E402
 
 urlpatterns += [
     path("videregivelser/", disclosure_views.disclosure_list, name="disclosure_list"),
@@ -79,4 +80,11 @@ urlpatterns += [
         "sikkerhedsbrud/<int:pk>/underret/", disclosure_breach.breach_notify, name="breach_notify"
     ),
     path("sikkerhedsbrud/<int:pk>/afslut/", disclosure_breach.breach_close, name="breach_close"),
+    path("databehandlere/", disclosure_records.processor_list, name="processor_list"),
+    path(
+        "databehandlere/<int:pk>/afslut/",
+        disclosure_records.processor_end,
+        name="processor_end",
+    ),
+    path("fortegnelse/", disclosure_records.processing_record, name="processing_record"),
 ]

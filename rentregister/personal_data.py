@@ -15,6 +15,7 @@ from core.personal_data import (
     Section,
     Subject,
     mentions,
+    rows_update,
     scrub_rows,
     scrub_text,
     scrub_value,
@@ -144,11 +145,7 @@ class RentRegisterPersonalData(Provider):
                     filing.resolution_note,
                 ) = new
                 changed.append(filing)
-        Filing.objects.bulk_update(
-            changed,
-            ["payload", "errors", "warnings", "last_error", "resolution_note"],
-            batch_size=200,
-        )
+        rows_update(changed, ["payload", "errors", "warnings", "last_error", "resolution_note"])
         count = len(changed)
         count += scrub_rows(
             UdkTask.objects.filter(_leases(subject)), ids, "recipient", "subject", "message"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core import formatting
 from core.middleware import current_request_id
-from core.personal_data import SCRUBBED, mentions, scrub_text, scrub_value
+from core.personal_data import SCRUBBED, mentions, rows_update, scrub_text, scrub_value
 
 from .models import ChangeRecord, Lease, Person
 
@@ -100,7 +100,7 @@ def history_scrub_people(*, person_ids: Iterable[int], identifiers: Iterable[str
     fields of the snapshots, and every identifier (name, e-mail, phone, CPR) wherever else
     it appears in them (another record's snapshot, the object label, the reason). Returns
     the number of records changed; a second call changes none."""
-    identifiers = list(identifiers)
+    identifiers = frozenset(identifiers)
     changed = []
     records = (
         ChangeRecord.objects.filter(people__in=list(person_ids))
@@ -129,13 +129,11 @@ def history_scrub_people(*, person_ids: Iterable[int], identifiers: Iterable[str
                 reason,
             )
             changed.append(record)
-    ChangeRecord.objects.bulk_update(
-        changed, ["before", "after", "object_repr", "reason"], batch_size=500
-    )
+    rows_update(changed, ["before", "after", "object_repr", "reason"])
     return len(changed)
 
 
-def _scrub_snapshot(snap: dict, identifiers: list[str]) -> dict:
+def _scrub_snapshot(snap: dict, identifiers: frozenset[str]) -> dict:
     """A lease's parties lose only the entries naming the people (a co-tenant stays); a
     person's own snapshot loses every personal field."""
     snap = dict(snap)

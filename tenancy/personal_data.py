@@ -158,7 +158,7 @@ class TenancyPersonalData(Provider):
         ]
 
     def anonymise(self, subject: Subject) -> int:
-        people = list(people_in(subject).filter(anonymised_at__isnull=True))
+        people = list(people_in(subject).filter(anonymised_at__isnull=True).only("pk"))
         changed = history_scrub_people(
             person_ids=subject.person_ids, identifiers=subject.identifiers
         )
@@ -167,30 +167,18 @@ class TenancyPersonalData(Provider):
         changed += scrub_rows(leases, subject.identifiers, "end_reason")
         periods = LeaseRentPeriod.objects.filter(lease__in=leases.values("pk"))
         changed += scrub_rows(periods, subject.identifiers, "reason")
-        now = timezone.now()
-        for person in people:
-            person.name = ANONYMISED_NAME
-            person.birth_date = None
-            person.set_cpr("")
-            person.email = person.phone = ""
-            person.restricted = False
-            person.anonymised_at = now
-        Person.objects.bulk_update(
-            people,
-            [
-                "name",
-                "birth_date",
-                "cpr_encrypted",
-                "cpr_hash",
-                "cpr_masked",
-                "email",
-                "phone",
-                "restricted",
-                "anonymised_at",
-            ],
-            batch_size=500,
+        changed += Person.objects.filter(pk__in=[p.pk for p in people]).update(
+            name=ANONYMISED_NAME,
+            birth_date=None,
+            cpr_encrypted="",
+            cpr_hash="",
+            cpr_masked="",
+            email="",
+            phone="",
+            restricted=False,
+            anonymised_at=timezone.now(),
         )
-        return changed + len(people)
+        return changed
 
     def restrict(self, subject: Subject, *, on: bool) -> int:
         return people_in(subject).exclude(restricted=on).update(restricted=on)

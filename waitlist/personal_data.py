@@ -21,6 +21,7 @@ from core.personal_data import (
     Section,
     Subject,
     cpr_forms,
+    rows_update,
     scrub_rows,
     scrub_value,
 )
@@ -39,23 +40,6 @@ from .models import (
 
 ANONYMISED_NAME = "Anonymiseret ansøger"
 UNPAID = [Invoice.Status.OPEN, Invoice.Status.REMINDED]
-PERSONAL_FIELDS = [
-    "name",
-    "cpr_encrypted",
-    "cpr_hash",
-    "cpr_masked",
-    "birth_date",
-    "address",
-    "postal_code",
-    "city",
-    "email",
-    "phone",
-    "spouse_name",
-    "search_text",
-    "sms_opt_in",
-    "restricted",
-    "anonymised_at",
-]
 
 
 def _plain(value):
@@ -238,18 +222,24 @@ class WaitlistPersonalData(Provider):
         changed += scrub_rows(Payment.objects.filter(applicant_id__in=applicant_ids), ids, "note")
         changed += _webhooks_scrub(applicant_ids, ids)
         changed += _users_anonymise([a.user_id for a in found if a.user_id])
-        now = timezone.now()
-        for applicant in found:
-            applicant.name = ANONYMISED_NAME
-            applicant.set_cpr("")
-            applicant.birth_date = None
-            applicant.address = applicant.postal_code = applicant.city = ""
-            applicant.email = applicant.phone = applicant.spouse_name = ""
-            applicant.search_text = ""
-            applicant.sms_opt_in = applicant.restricted = False
-            applicant.anonymised_at = now
-        Applicant.objects.bulk_update(found, PERSONAL_FIELDS, batch_size=500)
-        return changed + len(found)
+        changed += Applicant.objects.filter(pk__in=[a.pk for a in found]).update(
+            name=ANONYMISED_NAME,
+            cpr_encrypted="",
+            cpr_hash="",
+            cpr_masked="",
+            birth_date=None,
+            address="",
+            postal_code="",
+            city="",
+            email="",
+            phone="",
+            spouse_name="",
+            search_text="",
+            sms_opt_in=False,
+            restricted=False,
+            anonymised_at=timezone.now(),
+        )
+        return changed
 
     def restrict(self, subject: Subject, *, on: bool) -> int:
         return (
@@ -351,7 +341,7 @@ def _webhooks_scrub(applicant_ids: list[int], identifiers) -> int:
         if payload != event.payload:
             event.payload = payload
             changed.append(event)
-    WebhookEvent.objects.bulk_update(changed, ["payload"], batch_size=500)
+    rows_update(changed, ["payload"])
     return len(changed)
 
 

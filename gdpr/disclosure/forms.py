@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import Lease, Organisation, Property, Unit, normalise_search
 
-from ..models import BreachRisk, DataCategory, ExportKind
+from ..models import BreachRisk, DataCategory, ExportKind, Processor, ProcessorRole
 
 
 class OutboundExportForm(forms.Form):
@@ -123,3 +123,35 @@ class BreachPeopleForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["property"].queryset = Property.objects.filter(organisation=organisation)
+
+
+class ProcessorForm(forms.Form):
+    name = forms.CharField(label=_("Navn"), max_length=200)
+    cvr = forms.CharField(label=_("CVR-nummer"), max_length=8, required=False)
+    role = forms.ChoiceField(label=_("Rolle"), choices=ProcessorRole.choices)
+    sub_processor_of = forms.ModelChoiceField(
+        label=_("Underdatabehandler for"), queryset=Processor.objects.none(), required=False
+    )
+    service = forms.CharField(label=_("Opgave"), max_length=300)
+    categories = forms.MultipleChoiceField(
+        label=_("Oplysninger"),
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    country = forms.CharField(label=_("Behandlingssted (land)"), max_length=60, initial="Danmark")
+    third_country_basis = forms.CharField(
+        label=_("Overførselsgrundlag uden for EU/EØS"), max_length=300, required=False
+    )
+    agreement_date = forms.DateField(
+        label=_("Aftale indgået"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    agreement_ends = forms.DateField(
+        label=_("Aftale udløber"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sub_processor_of"].queryset = Processor.objects.filter(
+            organisation=organisation
+        )

@@ -25,11 +25,12 @@ from .outbound import (
     MarketStatisticsOptIn,
     OutboundExport,
 )
+from .processing import Processor, ProcessorRole
 
 __all__ = ["CprReveal"]
 # issue 16
 __all__ += ["DataCategory", "Disclosure", "DisclosurePerson", "RecipientKind"]
 __all__ += ["ExportKind", "ExportStatus", "MarketStatisticsNotice", "MarketStatisticsOptIn"]
-__all__ += ["Breach", "BreachPerson", "BreachRisk"]
+__all__ += ["Breach", "BreachPerson", "BreachRisk", "Processor", "ProcessorRole"]
 __all__ += ["DiscoveryFinding", "DiscoveryRun", "FindingKind", "FindingStatus", "OutboundExport"]
 __all__ += ["RetentionKept", "RetentionRule", "RetentionRun"]  # issue 15 (retention)

@@ -31,3 +31,8 @@ document.addEventListener("change", function (event) {
     selected.appendChild(box.closest(".form-row"));
   }
 });
+
+// A print button (the record of processing activities, issue 16): <button data-print>.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});

@@ -177,6 +177,14 @@ def test_self_service_offer_answer_and_pdf(client, round_, vacancy):
     assert "Ja tak, jeg vil gerne have boligen" in detail.content.decode()
     pdf = client.get(reverse("waitlist_public:offer_pdf", args=[offer.pk]))
     assert pdf.content.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Husleje pr. måned: 6.500,00 kr." in text  # Danish letters and formats
+    assert offer.applicant.name in text  # addressed to the applicant, rendered on demand
+    assert offer.vacancy.organisation.name in text  # the letterhead
     client.post(reverse("waitlist_public:offer_detail", args=[offer.pk]), {"answer": "x"})
     response = client.post(
         reverse("waitlist_public:offer_detail", args=[offer.pk]), {"answer": "accept"}, follow=True
@@ -280,3 +288,28 @@ def test_api_vacancy_round_answer(api, unit, cooperation):
     assert api.get("/api/waitlist/offers/", {"status": "accepted"}).json()["count"] == 1
     withdraw = api.post(f"/api/waitlist/vacancies/{pk}/withdraw/", {"reason": "x"}, format="json")
     assert withdraw.status_code == 400
+
+
+def test_waiting_time_per_department_wished(cooperation, organisation, unit):
+    from tests.factories import DepartmentFactory
+    from waitlist.services.letting_explain import wait_estimates
+
+    list_unit(unit)
+    dep_a = unit.entrance.building.property.department or DepartmentFactory(
+        organisation=organisation, name="Afdeling A"
+    )
+    prop = unit.entrance.building.property
+    prop.department = dep_a
+    prop.save(update_fields=["department"])
+    dep_b = DepartmentFactory(organisation=organisation, name="Afdeling B")
+    winner = applicant_on_list(cooperation, seniority=date(2001, 1, 1))
+    me = applicant_on_list(cooperation, seniority=date(2012, 1, 1))
+    me.departments.set([dep_a, dep_b])
+    vacancy = svc.vacancy_create(unit=unit, move_in_date=date(2027, 1, 1), rent=RENT)
+    rnd = svc.round_start(vacancy=vacancy)
+    svc.offer_answer(offer=rnd.offers.get(application=winner), accept=True)
+    estimates = dict(wait_estimates(application=me))
+    assert estimates[str(dep_a)].lettings == 1
+    assert estimates[str(dep_a)].eligible_ahead == 1
+    assert estimates[str(dep_b)].lettings == 0
+    assert len(wait_estimates(application=winner)) == 1

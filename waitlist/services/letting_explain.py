@@ -181,7 +181,7 @@ def _position(application: Application) -> int:
     return ahead.count() + 1
 
 
-def _matching_lettings(application: Application) -> list[Vacancy]:
+def _matching_lettings(application: Application, department_id: int | None) -> list[Vacancy]:
     since = timezone.now() - timedelta(days=365 * YEARS)
     rules = rules_for(application.applicant.cooperation_id)
     lettings = Vacancy.objects.filter(
@@ -189,8 +189,12 @@ def _matching_lettings(application: Application) -> list[Vacancy]:
         list_type=application.list_type,
         status=Vacancy.Status.ASSIGNED,
         assigned_at__gte=since,
-    ).order_by("-assigned_at")[:500]
-    return [v for v in lettings if vacancy_matches(application, v, rules)]
+    )
+    if department_id is not None:
+        lettings = lettings.filter(department_id=department_id)
+    return [
+        v for v in lettings.order_by("-assigned_at")[:500] if vacancy_matches(application, v, rules)
+    ]
 
 
 def _years(n: float) -> str:
@@ -199,12 +203,24 @@ def _years(n: float) -> str:
     return _("%s år") % formatting.number(n, 1)
 
 
-def wait_estimate(*, application: Application) -> Estimate | None:
-    """Where the application stands and a plain estimate of the wait (None off the list)."""
+def wait_estimates(*, application: Application) -> list[tuple[str, Estimate | None]]:
+    """One estimate per wish: per department wished when there are several, else one for
+    the application's wishes as a whole."""
+    departments = list(application.departments.order_by("number"))
+    if len(departments) < 2:
+        return [(_("Dine boligønsker"), wait_estimate(application=application))]
+    return [
+        (str(d), wait_estimate(application=application, department_id=d.pk)) for d in departments
+    ]
+
+
+def wait_estimate(*, application: Application, department_id: int | None = None) -> Estimate | None:
+    """Where the application stands and a plain estimate of the wait (None off the list);
+    `department_id`: only homes in that department count."""
     if application.status not in ON_LIST or application.seniority_date is None:
         return None
     position = _position(application)
-    matching = _matching_lettings(application)
+    matching = _matching_lettings(application, department_id)
     if not matching:
         text = _(
             "Der er ikke udlejet boliger, der passer til dine ønsker, fra listen de seneste "

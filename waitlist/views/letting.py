@@ -24,7 +24,7 @@ from ..forms_letting import AnswerForm, VacancyFilterForm, VacancyForm, Withdraw
 from ..models import Application
 from ..models_letting import LettingHold, MunicipalReferral, Offer, OfferRound, Vacancy
 from ..services import letting as svc
-from ..services.letting_explain import wait_estimate, why_not
+from ..services.letting_explain import wait_estimates, why_not
 from ..services.letting_letters import offer_letter_pdf
 from .common import staff_required, xlsx
 
@@ -298,7 +298,7 @@ def application_letting(request, pk: int):
             "offers": selectors_letting.applicant_offers(applicant=application.applicant).filter(
                 application=application
             ),
-            "estimate": wait_estimate(application=application),
+            "estimates": wait_estimates(application=application),
             "current_org_id": getattr(current_organisation(request), "pk", None),
         },
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from .. import selectors_letting
 from ..models_letting import Offer, Vacancy
 from ..services import letting as svc
-from ..services.letting_explain import wait_estimate, why_not
+from ..services.letting_explain import wait_estimates, why_not
 from ..services.letting_letters import offer_letter, offer_letter_pdf
 from .public import applicant_required
 
@@ -43,7 +43,7 @@ def offers(request):
         standing.append(
             {
                 "application": application,
-                "estimate": wait_estimate(application=application),
+                "estimates": wait_estimates(application=application),
                 "recent": [(v, why_not(application=application, vacancy=v)) for v in recent],
             }
         )

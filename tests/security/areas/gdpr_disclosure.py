@@ -66,6 +66,14 @@ def _breach(world, side: str):
     )
 
 
+def _processor(world, side: str):
+    from gdpr.disclosure import records
+
+    return records.processor_save(
+        organisation=world.orgs[side], name=f"Leverandør {side}", role="other", service="Drift"
+    )
+
+
 POLICY: dict[str, Entry] = {
     "gdpr:disclosure_list": Entry(STAFF),
     "gdpr:disclosure_detail": Entry(STAFF, obj="disclosure"),
@@ -84,6 +92,9 @@ POLICY: dict[str, Entry] = {
     "gdpr:breach_report": Entry(STAFF, obj="breach"),
     "gdpr:breach_notify": Entry(STAFF, obj="breach"),
     "gdpr:breach_close": Entry(STAFF, obj="breach"),
+    "gdpr:processor_list": Entry(STAFF, methods={"POST": ADMIN_ONLY}),
+    "gdpr:processor_end": Entry(ADMIN_ONLY, obj="processor"),
+    "gdpr:processing_record": Entry(STAFF),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
 BUILDERS: dict = {
@@ -91,5 +102,6 @@ BUILDERS: dict = {
     "outbound_export": _outbound_export,
     "finding": _finding,
     "breach": _breach,
+    "processor": _processor,
 }
 KWARG_OBJECTS: dict[str, str] = {}
