@@ -147,6 +147,7 @@ def test_why_not_me_and_waiting_time(staff, round_, vacancy, cooperation):
     assert "skøn" in estimate.plain
     page = staff.get(reverse("waitlist:application_letting", args=[late.pk])).content.decode()
     assert "Forventet ventetid" in page
+    _xlsx(staff.get(reverse("waitlist:application_letting", args=[late.pk]), {"format": "xlsx"}))
     assert "ikke nået" in page.lower()
 
 

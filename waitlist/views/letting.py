@@ -289,6 +289,13 @@ def application_letting(request, pk: int):
         .select_related("unit__entrance", "assigned_offer")
         .order_by("-created_at", "-pk")[:15]
     )
+    offers = selectors_letting.applicant_offers(applicant=application.applicant).filter(
+        application=application
+    )
+    if request.GET.get("format") == "xlsx":
+        return xlsx(
+            offers, f"tilbud-{application.pk}", _("Tilbud til ansøgningen"), exports.offer_columns()
+        )
     rows = [(v, why_not(application=application, vacancy=v)) for v in recent]
     return render(
         request,
@@ -296,9 +303,7 @@ def application_letting(request, pk: int):
         {
             "application": application,
             "rows": rows,
-            "offers": selectors_letting.applicant_offers(applicant=application.applicant).filter(
-                application=application
-            ),
+            "offers": offers,
             "estimates": wait_estimates(application=application),
             "current_org_id": getattr(current_organisation(request), "pk", None),
         },
