@@ -13,8 +13,9 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -383,23 +384,19 @@ def market_statistics_rows(*, organisation: Organisation) -> Iterator[tuple]:
     return leases.values_list(*MARKET_COLUMNS).iterator(chunk_size=CHUNK)
 
 
-def market_statistics_write(rows: Iterable[tuple], out: io.TextIOBase, progress=None) -> int:
+def market_statistics_write(rows: Iterable[tuple], out: TextIO, progress=None) -> int:
     """Write the semicolon-separated file (header, then the rows as they come): the csv
-    module's C writer over the database tuples, nothing else in between."""
+    module's C writer over chunks of the database tuples, nothing else in between."""
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(SPECS[ExportKind.MARKET_STATISTICS].fields)
+    source = iter(rows)
     count = 0
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == CHUNK:
-            writer.writerows(batch)
-            count += CHUNK
-            batch.clear()
-            if progress is not None:
-                progress(count)
-    writer.writerows(batch)
-    return count + len(batch)
+    while chunk := list(islice(source, CHUNK)):
+        writer.writerows(chunk)
+        count += len(chunk)
+        if progress is not None:
+            progress(count)
+    return count
 
 
 def _write_market_statistics(export: OutboundExport, base: Path):
