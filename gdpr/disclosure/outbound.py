@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -366,15 +366,15 @@ MARKET_COLUMNS = (
 def market_statistics_leases(*, organisation: Organisation) -> QuerySet[Lease]:
     """The active leases that go to the statistics: none with a protected tenant and none
     with a tenant who objected (gdpr's objection register)."""
-    through = Lease.parties.through
-    protected = through.objects.filter(lease_id=OuterRef("pk"), person__protected=True)
+    through = Lease.parties.through.objects
     leases = Lease.objects.filter(organisation=organisation, status=LeaseStatus.ACTIVE).exclude(
-        Exists(protected)
+        pk__in=through.filter(person__protected=True, person__organisation=organisation).values(
+            "lease_id"
+        )
     )
     objectors = market_statistics_objector_ids(organisation=organisation)
     if objectors:
-        objected = through.objects.filter(lease_id=OuterRef("pk"), person_id__in=objectors)
-        leases = leases.exclude(Exists(objected))
+        leases = leases.exclude(pk__in=through.filter(person_id__in=objectors).values("lease_id"))
     return leases
 
 
