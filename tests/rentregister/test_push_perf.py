@@ -84,9 +84,10 @@ def test_claim_and_record_cost_a_fixed_number_of_queries(organisation):
     with CaptureQueriesContext(connection) as record_queries:
         _record(results, stats)
     # Not one query per filing: a select and an update to claim, one prepared update run
-    # over all answers to record (plus savepoints).
+    # over all answers to record (plus savepoints), and the disclosure log written in bulk
+    # in the same transaction (the lease parties read once, two INSERTs, savepoints).
     assert len(claim_queries) <= 4
-    assert len(record_queries) <= 3
+    assert len(record_queries) <= 8
     assert stats.accepted == 12
     accepted = {f.pk: f for f in Filing.objects.filter(state=FilingState.ACCEPTED)}
     assert set(accepted) == {r["pk"] for r in rows}
@@ -166,3 +167,22 @@ def test_two_pushers_at_once_send_each_filing_once_and_in_lease_order(
         got[f["lease_number"]].append(f["idempotency_key"])
         assert f["version"] == len(got[f["lease_number"]])
     assert got == expected
+
+
+def _record_cost(organisation, n: int) -> int:
+    for lease in [make_lease(make_rent_unit(organisation)) for _ in range(n)]:
+        _changes(lease, 1)
+    rows = _claim(100)
+    assert len(rows) >= n  # (and the next filings of earlier leases)
+    results = [
+        (row, "accepted", Receipt(receipt_id=f"r-{row['pk']}", status="accepted", version=1))
+        for row in rows
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        _record(results, services.PushStats())
+    return len(queries)
+
+
+def test_recording_costs_the_same_for_3_or_30_filings(organisation):
+    """The disclosure log rides along in bulk: the count does not grow with the batch."""
+    assert _record_cost(organisation, 3) == _record_cost(organisation, 30)

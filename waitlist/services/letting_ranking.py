@@ -26,7 +26,7 @@ from ..models import Applicant, Application, CooperationMember, ListType
 from ..models_letting import LettingHold, LettingRules, Reason, Vacancy
 
 ON_LIST = (Application.Status.ACTIVE, Application.Status.REMINDED)
-FIRST_CHUNK = 200
+FIRST_CHUNK = 50
 MAX_CHUNK = 5000
 
 

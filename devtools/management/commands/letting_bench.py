@@ -290,16 +290,20 @@ class Command(BaseCommand):
                 )
             )
         sender = _latin1(org.name)
-        t0 = time.perf_counter()
+        c0, t0 = _cpu(), time.perf_counter()
         for lines, subject, body in texts:
             pdf = FPDF(format="A4")
             _bare_letter(pdf, sender, lines, subject, body)
             bytes(pdf.output())
         bare = time.perf_counter() - t0
+        bare_cpu = _cpu() - c0
         count = len(offers)
+        # On a shared machine the wall clock includes waiting for other processes; the CPU
+        # time of this process is the steadier comparison, so both ratios are printed.
         self.stdout.write(
             f"Tilbudsbreve: {count} PDF'er på {ours:.2f} s = {count / ours:.0f} breve/s "
-            f"(CPU {ours_cpu / count * 1000:.1f} ms pr. brev, i alt {size / 1024:.0f} KiB); "
-            f"fpdf2 alene samme brev: {count / bare:.0f} breve/s; "
-            f"forhold {bare / ours:.2f} (mål >= 0,8)"
+            f"(CPU {ours_cpu / count * 1000:.1f} ms pr. brev = {count / ours_cpu:.0f} breve/CPU-s, "
+            f"i alt {size / 1024:.0f} KiB); fpdf2 alene samme brev: {count / bare:.0f} breve/s "
+            f"(CPU {bare_cpu / count * 1000:.1f} ms pr. brev); forhold, væg-tid "
+            f"{bare / ours:.2f}, CPU-tid {bare_cpu / ours_cpu:.2f} (mål >= 0,8)"
         )
