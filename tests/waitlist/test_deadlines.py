@@ -132,9 +132,7 @@ def test_fee_notice_one_month_at_month_ends_leap_days_and_dst(cooperation, annou
     )
     before = earliest - timedelta(days=1)
     assert renewal_fee_for(cooperation=cooperation, channel="e_offer", period_start=before) == 150
-    assert (
-        renewal_fee_for(cooperation=cooperation, channel="e_offer", period_start=earliest) == 175
-    )
+    assert renewal_fee_for(cooperation=cooperation, channel="e_offer", period_start=earliest) == 175
     # The announcement names the first period at the new fee: a period starting the day
     # before the earliest date keeps the old fee for a year.
     assert first_period_at_new_fee(earliest, schedule) == earliest
