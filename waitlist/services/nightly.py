@@ -277,7 +277,7 @@ def _deletions(coop: Cooperation, today: date, result: NightlyResult) -> None:
                 [i.application_id for i in invoices],
             )
             applications_end(apps, status=Application.Status.DELETED, reason=reason)
-            out, told = _Outbox(), set()
+            out, told = _Outbox(), set[int]()
             deleted = {app.pk for app in apps}
             for invoice in invoices:
                 if invoice.application_id in deleted - told:
