@@ -32,7 +32,9 @@ from .models import (
     Application,
     CooperationMember,
     Invoice,
+    LettingHold,
     Message,
+    Offer,
     Payment,
     PrintBatch,
     WebhookEvent,
@@ -177,6 +179,38 @@ class WaitlistPersonalData(Provider):
                 [
                     {_("Tidspunkt"): _plain(e.at), _("Hændelse"): e.text}
                     for e in ApplicantEvent.objects.filter(applicant__in=found).order_by("pk")
+                ],
+            ),
+            # issue 14 (letting): the offers the applicant had, and holds after lapsed offers.
+            Section(
+                self.app,
+                "waitlist.offers",
+                _("Boligtilbud"),
+                [
+                    {
+                        _("Bolig"): str(o.vacancy.unit),
+                        _("Runde"): o.round.number,
+                        _("Nr. i runden"): o.rank,
+                        _("Svarfrist"): _plain(o.deadline),
+                        _("Status"): str(o.get_status_display()),
+                        _("Udfald"): str(o.get_outcome_display()) if o.outcome else "",
+                    }
+                    for o in Offer.objects.filter(applicant__in=found)
+                    .select_related("vacancy__unit__entrance", "round")
+                    .order_by("pk")
+                ],
+            ),
+            Section(
+                self.app,
+                "waitlist.holds",
+                _("Pauser for boligtilbud"),
+                [
+                    {
+                        _("Årsag"): h.reason,
+                        _("Oprettet"): _plain(h.created_at),
+                        _("Ophævet"): _plain(h.lifted_at),
+                    }
+                    for h in LettingHold.objects.filter(applicant__in=found).order_by("pk")
                 ],
             ),
         ]

@@ -234,6 +234,10 @@ def test_best_ranked_acceptor_wins_and_the_lease_is_made(vacancy, cooperation, c
     assert tenant.name == second.applicant.name
     assert tenant.cpr_hash == second.applicant.cpr_hash
     assert Filing.objects.filter(lease=lease).exists()
+    from tenancy.models import ChangeRecord
+
+    # The caseworker whose answer decided it is the actor of the new lease's history.
+    assert ChangeRecord.objects.filter(action="create", actor=caseworker).count() == 2
     # Accepting keeps the applicant on the list.
     second.refresh_from_db()
     assert second.status == Application.Status.ACTIVE
@@ -355,3 +359,22 @@ def test_second_answer_to_the_same_offer_is_refused(vacancy, cooperation, casewo
     svc.offer_answer(offer=offer, accept=True, actor=caseworker)
     with pytest.raises(DomainError, match="allerede besvaret"):
         svc.offer_answer(offer=offer, accept=False, actor=caseworker)
+
+
+def test_access_bundle_lists_offers_and_holds_and_anonymising_leaves_no_copy(
+    vacancy, cooperation, organisation
+):
+    from core import personal_data
+    from core.personal_data import Subject
+
+    (app,) = _seniors(cooperation, 1)
+    svc.round_start(vacancy=vacancy)
+    LettingHold.objects.create(applicant=app.applicant, reason="3 tilbud er ikke besvaret")
+    subject = Subject.of(organisation_ids=[organisation.pk], applicant_ids=[app.applicant_id])
+    sections = {s.key: s for s in personal_data.collect(subject)}
+    assert sections["waitlist.offers"].rows[0]["Nr. i runden"] == 1
+    assert sections["waitlist.holds"].rows[0]["Årsag"] == "3 tilbud er ikke besvaret"
+    name = app.applicant.name
+    personal_data.anonymise(personal_data.resolve(subject))
+    offer = Offer.objects.get(application=app)  # the offer stays, pointing at the record
+    assert offer.applicant.name != name

@@ -147,6 +147,7 @@ def test_why_not_me_and_waiting_time(staff, round_, vacancy, cooperation):
     assert "skøn" in estimate.plain
     page = staff.get(reverse("waitlist:application_letting", args=[late.pk])).content.decode()
     assert "Forventet ventetid" in page
+    _xlsx(staff.get(reverse("waitlist:application_letting", args=[late.pk]), {"format": "xlsx"}))
     assert "ikke nået" in page.lower()
 
 
@@ -313,3 +314,44 @@ def test_waiting_time_per_department_wished(cooperation, organisation, unit):
     assert estimates[str(dep_a)].eligible_ahead == 1
     assert estimates[str(dep_b)].lettings == 0
     assert len(wait_estimates(application=winner)) == 1
+
+
+def test_why_not_covers_every_answer_and_state(vacancy, cooperation):
+    from waitlist.tasks_letting import letting_rounds_due
+
+    apps = [
+        applicant_on_list(cooperation, seniority=date(2010, 1, 1) + timedelta(days=i))
+        for i in range(3)
+    ]
+    student = applicant_on_list(cooperation, seniority=date(2001, 1, 1), list_type="student")
+    assert "endnu ikke startet" in why_not(application=apps[0], vacancy=vacancy).plain
+    rnd = svc.round_start(vacancy=vacancy)
+    assert "Svar inden fristen" in why_not(application=apps[0], vacancy=vacancy).plain
+    svc.offer_answer(offer=rnd.offers.get(rank=1), accept=False)
+    assert "sagde nej" in why_not(application=apps[0], vacancy=vacancy).plain
+    assert "anden liste" in why_not(application=student, vacancy=vacancy).plain
+    svc.offer_answer(offer=rnd.offers.get(rank=3), accept=True)
+    from waitlist.models import OfferRound
+
+    OfferRound.objects.filter(pk=rnd.pk).update(deadline=rnd.deadline - timedelta(days=30))
+    Offer.objects.filter(round=rnd).update(deadline=rnd.deadline - timedelta(days=30))
+    assert letting_rounds_due() == 1  # the task: number 2 lapses, number 3 wins
+    assert "svarede ikke inden fristen" in why_not(application=apps[1], vacancy=vacancy).plain
+    assert "Du fik boligen" in why_not(application=apps[2], vacancy=vacancy).plain
+    left = applicant_on_list(cooperation, seniority=date(2020, 1, 1), status="left")
+    assert "stod ikke på ventelisten" in why_not(application=left, vacancy=vacancy).plain
+
+
+def test_lease_page_tells_the_letting(staff, round_, vacancy):
+    svc.offer_answer(offer=round_.offers.get(rank=1), accept=True)
+    vacancy.refresh_from_db()
+    page = staff.get(reverse("tenancy:lease_detail", args=[vacancy.new_lease_id]))
+    assert "Lejemålet er udlejet fra ventelisten" in page.content.decode()
+    assert reverse("waitlist:vacancy_detail", args=[vacancy.pk]) in page.content.decode()
+    from tests.factories import UnitFactory, make_lease
+
+    other = make_lease(UnitFactory(entrance__building__property__organisation=vacancy.organisation))
+    assert (
+        "Udlejning via fælles venteliste"
+        not in staff.get(reverse("tenancy:lease_detail", args=[other.pk])).content.decode()
+    )

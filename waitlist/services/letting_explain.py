@@ -126,7 +126,9 @@ def why_not(*, application: Application, vacancy: Vacancy) -> Explanation:
     if offer:
         return _offer_explanation(offer)
     if application.list_type != vacancy.list_type:
-        text = _("Boligen blev udlejet fra %s.") % vacancy.get_list_type_display().lower()
+        text = _("Boligen udlejes fra en anden liste (%s).") % (
+            vacancy.get_list_type_display().lower()
+        )
         return Explanation(text, text)
     entry = (
         RankingEntry.objects.filter(round__vacancy=vacancy, application=application)
