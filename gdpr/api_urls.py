@@ -35,3 +35,16 @@ subject_router.register("restrictions", subject_api.RestrictionViewSet, basename
 urlpatterns += [path("", include(subject_router.urls))]
 
 # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
+from .disclosure import api as disclosure_api  # noqa: E402
+
+_disclosure = DefaultRouter(trailing_slash=True)
+_disclosure.include_root_view = False
+_disclosure.include_format_suffixes = False
+_disclosure.register("disclosures", disclosure_api.DisclosureViewSet, basename="gdpr-disclosure")
+_disclosure.register(
+    "outbound-exports", disclosure_api.OutboundExportViewSet, basename="gdpr-outbound-export"
+)
+_disclosure.register("findings", disclosure_api.FindingViewSet, basename="gdpr-finding")
+_disclosure.register("breaches", disclosure_api.BreachViewSet, basename="gdpr-breach")
+_disclosure.register("processors", disclosure_api.ProcessorViewSet, basename="gdpr-processor")
+urlpatterns += _disclosure.urls

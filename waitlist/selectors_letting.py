@@ -102,7 +102,7 @@ def applicant_offers(*, applicant) -> QuerySet[Offer]:
     """An applicant's own offers (self-service), newest first."""
     return (
         Offer.objects.filter(applicant=applicant)
-        .select_related("vacancy__unit__entrance", "round", "vacancy__organisation")
+        .select_related("vacancy__unit__entrance", "round", "vacancy__organisation", "applicant")
         .order_by("-created_at", "-pk")
     )
 

@@ -13,13 +13,14 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -366,17 +367,16 @@ def market_statistics_leases(*, organisation: Organisation) -> QuerySet[Lease]:
     """The active leases that go to the statistics: none with a protected tenant, none with
     a tenant who objected (gdpr's objection register) and none with a tenant whose
     processing is restricted (GDPR art. 18: the statistics are not a legal duty)."""
-    through = Lease.parties.through
-    protected = through.objects.filter(
-        Q(person__protected=True) | Q(person__restricted=True), lease_id=OuterRef("pk")
+    through = Lease.parties.through.objects
+    excluded = through.filter(
+        Q(person__protected=True) | Q(person__restricted=True), person__organisation=organisation
     )
     leases = Lease.objects.filter(organisation=organisation, status=LeaseStatus.ACTIVE).exclude(
-        Exists(protected)
+        pk__in=excluded.values("lease_id")
     )
     objectors = market_statistics_objector_ids(organisation=organisation)
     if objectors:
-        objected = through.objects.filter(lease_id=OuterRef("pk"), person_id__in=objectors)
-        leases = leases.exclude(Exists(objected))
+        leases = leases.exclude(pk__in=through.filter(person_id__in=objectors).values("lease_id"))
     return leases
 
 
@@ -386,23 +386,19 @@ def market_statistics_rows(*, organisation: Organisation) -> Iterator[tuple]:
     return leases.values_list(*MARKET_COLUMNS).iterator(chunk_size=CHUNK)
 
 
-def market_statistics_write(rows: Iterable[tuple], out: io.TextIOBase, progress=None) -> int:
+def market_statistics_write(rows: Iterable[tuple], out: TextIO, progress=None) -> int:
     """Write the semicolon-separated file (header, then the rows as they come): the csv
-    module's C writer over the database tuples, nothing else in between."""
+    module's C writer over chunks of the database tuples, nothing else in between."""
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(SPECS[ExportKind.MARKET_STATISTICS].fields)
+    source = iter(rows)
     count = 0
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == CHUNK:
-            writer.writerows(batch)
-            count += CHUNK
-            batch.clear()
-            if progress is not None:
-                progress(count)
-    writer.writerows(batch)
-    return count + len(batch)
+    while chunk := list(islice(source, CHUNK)):
+        writer.writerows(chunk)
+        count += len(chunk)
+        if progress is not None:
+            progress(count)
+    return count
 
 
 def _write_market_statistics(export: OutboundExport, base: Path):

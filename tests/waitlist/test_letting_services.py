@@ -234,6 +234,10 @@ def test_best_ranked_acceptor_wins_and_the_lease_is_made(vacancy, cooperation, c
     assert tenant.name == second.applicant.name
     assert tenant.cpr_hash == second.applicant.cpr_hash
     assert Filing.objects.filter(lease=lease).exists()
+    from tenancy.models import ChangeRecord
+
+    # The caseworker whose answer decided it is the actor of the new lease's history.
+    assert ChangeRecord.objects.filter(action="create", actor=caseworker).count() == 2
     # Accepting keeps the applicant on the list.
     second.refresh_from_db()
     assert second.status == Application.Status.ACTIVE

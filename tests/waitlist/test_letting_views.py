@@ -147,6 +147,7 @@ def test_why_not_me_and_waiting_time(staff, round_, vacancy, cooperation):
     assert "skøn" in estimate.plain
     page = staff.get(reverse("waitlist:application_letting", args=[late.pk])).content.decode()
     assert "Forventet ventetid" in page
+    _xlsx(staff.get(reverse("waitlist:application_letting", args=[late.pk]), {"format": "xlsx"}))
     assert "ikke nået" in page.lower()
 
 
@@ -339,3 +340,18 @@ def test_why_not_covers_every_answer_and_state(vacancy, cooperation):
     assert "Du fik boligen" in why_not(application=apps[2], vacancy=vacancy).plain
     left = applicant_on_list(cooperation, seniority=date(2020, 1, 1), status="left")
     assert "stod ikke på ventelisten" in why_not(application=left, vacancy=vacancy).plain
+
+
+def test_lease_page_tells_the_letting(staff, round_, vacancy):
+    svc.offer_answer(offer=round_.offers.get(rank=1), accept=True)
+    vacancy.refresh_from_db()
+    page = staff.get(reverse("tenancy:lease_detail", args=[vacancy.new_lease_id]))
+    assert "Lejemålet er udlejet fra ventelisten" in page.content.decode()
+    assert reverse("waitlist:vacancy_detail", args=[vacancy.pk]) in page.content.decode()
+    from tests.factories import UnitFactory, make_lease
+
+    other = make_lease(UnitFactory(entrance__building__property__organisation=vacancy.organisation))
+    assert (
+        "Udlejning via fælles venteliste"
+        not in staff.get(reverse("tenancy:lease_detail", args=[other.pk])).content.decode()
+    )

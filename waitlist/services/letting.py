@@ -349,7 +349,7 @@ def offer_answer(
             application=offer.application,
             actor=offer.answered_by,
         )
-        _round_settle(vacancy=vacancy, rnd=offer.round, now=now)
+        _round_settle(vacancy=vacancy, rnd=offer.round, now=now, actor=offer.answered_by)
     offer.refresh_from_db()
     return offer
 
@@ -397,7 +397,7 @@ def _hold_after_lapses(offers: list[Offer], cooperation_id: int) -> None:
         event(applicant, "hold", _("Sat på pause for tilbud: %s") % reason)
 
 
-def _round_settle(*, vacancy: Vacancy, rnd: OfferRound, now: datetime) -> None:
+def _round_settle(*, vacancy: Vacancy, rnd: OfferRound, now: datetime, actor=None) -> None:
     """Decide what can be decided (the vacancy row is locked): the best-ranked acceptor
     wins once everyone ranked better has answered; when nobody can accept any more, the
     round closes and the next one starts by itself."""
@@ -413,7 +413,7 @@ def _round_settle(*, vacancy: Vacancy, rnd: OfferRound, now: datetime) -> None:
             return  # someone better placed can still answer
         if offer.status == Offer.Status.ACCEPTED:
             _close(rnd)
-            _assign(vacancy=vacancy, winner=offer, offers=offers)
+            _assign(vacancy=vacancy, winner=offer, offers=offers, actor=actor)
             return
     _close(rnd)
     _round_open(vacancy=vacancy)

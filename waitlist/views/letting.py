@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -288,6 +289,13 @@ def application_letting(request, pk: int):
         .select_related("unit__entrance", "assigned_offer")
         .order_by("-created_at", "-pk")[:15]
     )
+    offers = selectors_letting.applicant_offers(applicant=application.applicant).filter(
+        application=application
+    )
+    if request.GET.get("format") == "xlsx":
+        return xlsx(
+            offers, f"tilbud-{application.pk}", _("Tilbud til ansøgningen"), exports.offer_columns()
+        )
     rows = [(v, why_not(application=application, vacancy=v)) for v in recent]
     return render(
         request,
@@ -295,10 +303,23 @@ def application_letting(request, pk: int):
         {
             "application": application,
             "rows": rows,
-            "offers": selectors_letting.applicant_offers(applicant=application.applicant).filter(
-                application=application
-            ),
+            "offers": offers,
             "estimates": wait_estimates(application=application),
             "current_org_id": getattr(current_organisation(request), "pk", None),
         },
+    )
+
+
+def lease_panel(request, lease) -> str:
+    """Letting on tenancy's lease page (tenancy.hooks.lease_panels): the vacancy this ended
+    lease made, or the vacancy this lease was let from; tenancy has already scoped the lease
+    to the organisation the user works in."""
+    from_vacancy = Vacancy.objects.filter(new_lease=lease).select_related("assigned_offer").first()
+    made = list(Vacancy.objects.filter(ended_lease=lease).order_by("-pk")[:5])
+    if not from_vacancy and not made:
+        return ""
+    return render_to_string(
+        "waitlist/letting/lease_panel.html",
+        {"lease": lease, "from_vacancy": from_vacancy, "made": made},
+        request=request,
     )

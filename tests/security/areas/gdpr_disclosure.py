@@ -95,6 +95,18 @@ POLICY: dict[str, Entry] = {
     "gdpr:processor_list": Entry(STAFF, methods={"POST": ADMIN_ONLY}),
     "gdpr:processor_end": Entry(ADMIN_ONLY, obj="processor"),
     "gdpr:processing_record": Entry(STAFF),
+    "GET /api/gdpr/disclosures/": Entry(STAFF),
+    "GET /api/gdpr/disclosures/{pk}/": Entry(STAFF, obj="disclosure"),
+    "GET /api/gdpr/outbound-exports/": Entry(STAFF),
+    "GET /api/gdpr/outbound-exports/{pk}/": Entry(STAFF, obj="outbound_export"),
+    "GET /api/gdpr/findings/": Entry(STAFF),
+    "GET /api/gdpr/findings/{pk}/": Entry(STAFF, obj="finding"),
+    "POST /api/gdpr/findings/{pk}/redact/": Entry(STAFF, obj="finding"),
+    "POST /api/gdpr/findings/{pk}/dismiss/": Entry(STAFF, obj="finding"),
+    "GET /api/gdpr/breaches/": Entry(STAFF),
+    "GET /api/gdpr/breaches/{pk}/": Entry(STAFF, obj="breach"),
+    "GET /api/gdpr/processors/": Entry(STAFF),
+    "GET /api/gdpr/processors/{pk}/": Entry(STAFF, obj="processor"),
 }
 PUBLIC_FOR_ANONYMOUS: set[str] = set()
 BUILDERS: dict = {
