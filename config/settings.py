@@ -345,6 +345,10 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "gdpr.models.rights.ConsentPurpose",
         "ObjectionPurposeEnum": "gdpr.models.rights.ObjectionPurpose",
         "SubjectRequestKindEnum": "gdpr.models.rights.RequestKind",
+        "SubjectRequestStatusEnum": "gdpr.models.rights.RequestStatus",
+        "SubjectRequestCloseEnum": "gdpr.subject.api.CLOSE_CHOICES",
+        # queued/running/done/failed (outbound exports, retention runs): one name for both
+        "JobStatusEnum": "gdpr.models.outbound.ExportStatus",
     },
 }
 

@@ -61,10 +61,12 @@ class GdprReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
+# How a request can be closed (named in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CLOSE_CHOICES = [(RequestStatus.COMPLETED, "Besvaret"), (RequestStatus.REFUSED, "Afvist")]
+
+
 class GdprRequestCloseSerializer(StrictInputSerializer):
-    status = serializers.ChoiceField(
-        choices=[(RequestStatus.COMPLETED, "Besvaret"), (RequestStatus.REFUSED, "Afvist")]
-    )
+    status = serializers.ChoiceField(choices=CLOSE_CHOICES)
     outcome = serializers.CharField(max_length=4000)
 
 
