@@ -88,7 +88,7 @@ def planted(organisation, settings):
             out,
             title="Personer",
             columns=[Column("Navn", lambda r: r[0]), Column("CPR", lambda r: r[1])],
-            rows=[("Jens Hansen", PLANTED_DASH)],
+            rows=[("Jens Hansen", PLANTED_DASH), ("Mail", "jens@example.dk 22334455")],
         )
     return {"person": person, "consent": consent, "job": job}
 
@@ -113,6 +113,8 @@ def test_finds_note_pdf_and_old_export(planted, organisation):
     assert pdf.masked == "170580-xxxx"
     export = found[("file", "exports/1/personer.xlsx", "")]
     assert export.organisation == organisation  # the export job says whose file it is
+    # e-mails and phones in our own exports are there by design: only CPR numbers count
+    assert DiscoveryFinding.objects.filter(path="exports/1/personer.xlsx").count() == 1
 
 
 def test_nothing_is_stored_in_clear(planted):
