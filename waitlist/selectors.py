@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import ExtractYear
 
 from core.cpr import normalise_cpr
 from core.crypto import search_hash
@@ -102,10 +103,52 @@ def applicant_list(
     return qs.order_by("name", "pk")
 
 
+def _sees_every_cooperation(user) -> bool:
+    """True when the user's cooperations are all there are (the usual installation: one
+    joint list). Cached per request on the user, like cooperation_ids_for."""
+    cached = getattr(user, "boligkontor_sees_every_cooperation", None)
+    if cached is None:
+        coop_ids = cooperation_ids_for(user)
+        cached = bool(coop_ids) and set(coop_ids) >= set(
+            Cooperation.objects.values_list("pk", flat=True)
+        )
+        if getattr(user, "is_authenticated", False):
+            user.boligkontor_sees_every_cooperation = cached
+    return cached
+
+
+def _in_scope(qs: QuerySet, user, applicant_path: str) -> QuerySet:
+    """The scoping rule for rows below the applicant: their applicant's cooperation. When
+    the user sees every cooperation the condition is always true and is left out, so the
+    counts over 500,000 rows need no join with the applicants."""
+    if _sees_every_cooperation(user):
+        return qs
+    return qs.filter(**{f"{applicant_path}__cooperation_id__in": cooperation_ids_for(user)})
+
+
+def application_scope(*, user) -> QuerySet[Application]:
+    """The applications of the user's cooperations."""
+    return _in_scope(Application.objects.all(), user, "applicant")
+
+
+def seniority_years(*, user, list_type: str = "family") -> list[tuple[int, int]]:
+    """(year, applications) of the seniority dates of those on the list (active or
+    reminded), oldest year first: the overview's chart."""
+    rows = (
+        application_scope(user=user)
+        .filter(
+            list_type=list_type, status__in=["active", "reminded"], seniority_date__isnull=False
+        )
+        .annotate(year=ExtractYear("seniority_date"))
+        .order_by("year")
+        .values_list("year")
+        .annotate(n=Count("pk"))
+    )
+    return [(int(year), n) for year, n in rows]
+
+
 def application_list(*, user, list_type: str = "", status: str = "") -> QuerySet[Application]:
-    qs = Application.objects.filter(
-        applicant__cooperation_id__in=cooperation_ids_for(user)
-    ).select_related("applicant")
+    qs = application_scope(user=user).select_related("applicant")
     if list_type:
         qs = qs.filter(list_type=list_type)
     if status:
@@ -114,9 +157,9 @@ def application_list(*, user, list_type: str = "", status: str = "") -> QuerySet
 
 
 def invoice_list(*, user, status: str = "", kind: str = "") -> QuerySet[Invoice]:
-    qs = Invoice.objects.filter(
-        applicant__cooperation_id__in=cooperation_ids_for(user)
-    ).select_related("applicant", "application")
+    qs = _in_scope(Invoice.objects.all(), user, "applicant").select_related(
+        "applicant", "application"
+    )
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -125,9 +168,7 @@ def invoice_list(*, user, status: str = "", kind: str = "") -> QuerySet[Invoice]
 
 
 def payment_list(*, user, method: str = "") -> QuerySet[Payment]:
-    qs = Payment.objects.filter(
-        applicant__cooperation_id__in=cooperation_ids_for(user)
-    ).select_related("applicant", "invoice")
+    qs = _in_scope(Payment.objects.all(), user, "applicant").select_related("applicant", "invoice")
     if method:
         qs = qs.filter(method=method)
     return qs.order_by("-paid_on", "-pk")
@@ -155,7 +196,7 @@ def deletion_list(*, user) -> QuerySet[Application]:
 
 
 def message_list(*, user, applicant: Applicant | None = None) -> QuerySet[Message]:
-    qs = Message.objects.filter(applicant__cooperation_id__in=cooperation_ids_for(user))
+    qs = _in_scope(Message.objects.all(), user, "applicant")
     if applicant is not None:
         qs = qs.filter(applicant=applicant)
     return qs.select_related("applicant").order_by("-created_at", "-pk")

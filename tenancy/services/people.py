@@ -108,7 +108,10 @@ def person_update(
     re-files the person's leases; it may not come together with a new name (a new name and
     number is another person: end the lease and create a new one), and a CPR number that
     belongs to another person of the organisation is refused. A name change alone (e.g.
-    marriage) is allowed and re-files the leases."""
+    marriage) is allowed and re-files the leases. An anonymised person (GDPR retention or
+    erasure) is not changed any more: that would identify them again."""
+    if person.anonymised_at is not None:
+        raise DomainError(_("Personen er anonymiseret og kan ikke rettes."))
     allowed = {"name", "birth_date", "email", "phone", "protected"}
     unknown = set(fields) - allowed
     if unknown:

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from core import personal_data
+from core.errors import DomainError
 from core.personal_data import Subject, scrub_text, scrub_value
 from tenancy import services
 from tenancy.models import ChangeRecord, Person
@@ -79,6 +80,8 @@ def test_anonymise_clears_person_and_history_and_is_idempotent(tenant):
     assert "Karen" not in dump
     assert "170580" not in dump
     assert sum(personal_data.anonymise(subject).values()) == 0
+    with pytest.raises(DomainError, match="anonymiseret"):
+        services.person_update(person=person, name="Karen Jensen")
 
 
 def test_scrub_helpers():

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from ..models import (
     Message,
 )
 from .dates import add_year
-from .fees import applicant_refresh_debt, signup_fee_for
+from .fees import applicant_refresh_debt, applicants_refresh_debt, signup_fee_for
 
 MIN_AGE = 15
 SIGNUP_DUE_DAYS = 14
@@ -380,31 +381,49 @@ def student_renew(
     return application
 
 
-def _end(application: Application, status: str, reason: str, actor=None) -> None:
-    old = application.seniority_date
-    application.status = status
-    application.ended_at = timezone.now()
-    application.seniority_date = None
-    application.paid_until = None
-    application.reminder_deadline = None
-    application.save(
-        update_fields=["status", "ended_at", "seniority_date", "paid_until", "reminder_deadline"]
+def applications_end(
+    applications: list[Application],
+    *,
+    status: str,
+    reason: str,
+    applicant_reason: str | None = None,
+    actor=None,
+) -> None:
+    """End applications the caller has locked (deleted or left): seniority and paid period
+    lost, open invoices cancelled, one history row each, debts refreshed, and an applicant
+    with nothing left on any list marked deleted. A handful of statements for any number
+    of applications: the caseworker's action and the nightly run use the same code."""
+    if not applications:
+        return
+    now = timezone.now()
+    ids = [app.pk for app in applications]
+    Application.objects.filter(pk__in=ids).update(
+        status=status, ended_at=now, seniority_date=None, paid_until=None, reminder_deadline=None
     )
     Invoice.objects.filter(
-        application=application, status__in=[Invoice.Status.OPEN, Invoice.Status.REMINDED]
+        application_id__in=ids, status__in=[Invoice.Status.OPEN, Invoice.Status.REMINDED]
     ).update(status=Invoice.Status.CANCELLED)
-    text = reason
-    if old:
-        text += " " + _("Anciennitet fra %(d)s mistet.") % {"d": old.strftime("%d.%m.%Y")}
-    event(application.applicant, status, text, application=application, actor=actor)
-
-
-def _after_end(applicant: Applicant, reason: str) -> None:
-    applicant_refresh_debt(applicant)
-    if not applicant.applications.exclude(status__in=ENDED).exists():
-        Applicant.objects.filter(pk=applicant.pk).update(
-            deleted_at=timezone.now(), deletion_reason=reason
+    events = []
+    for app in applications:
+        text = reason
+        if app.seniority_date:
+            text += " " + _("Anciennitet fra %(d)s mistet.") % {
+                "d": app.seniority_date.strftime("%d.%m.%Y")
+            }
+        events.append(
+            ApplicantEvent(
+                applicant_id=app.applicant_id, application=app, kind=status, text=text, actor=actor
+            )
         )
+        app.status, app.ended_at = status, now
+        app.seniority_date = app.paid_until = app.reminder_deadline = None
+    ApplicantEvent.objects.bulk_create(events)
+    applicant_ids = {app.applicant_id for app in applications}
+    applicants_refresh_debt(applicant_ids)
+    still_on = Application.objects.filter(applicant=OuterRef("pk")).exclude(status__in=ENDED)
+    Applicant.objects.filter(pk__in=applicant_ids).exclude(Exists(still_on)).update(
+        deleted_at=now, deletion_reason=applicant_reason or reason
+    )
 
 
 @transaction.atomic
@@ -413,13 +432,13 @@ def application_leave(*, application: Application, actor=None) -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status in ENDED:
         raise DomainError(_("Ansøgningen er allerede afsluttet."))
-    _end(
-        application,
-        Application.Status.LEFT,
-        _("Udmeldt efter eget ønske (ingen tilbagebetaling)."),
-        actor,
+    applications_end(
+        [application],
+        status=Application.Status.LEFT,
+        reason=_("Udmeldt efter eget ønske (ingen tilbagebetaling)."),
+        applicant_reason=_("Udmeldt"),
+        actor=actor,
     )
-    _after_end(application.applicant, _("Udmeldt"))
     return application
 
 
@@ -430,8 +449,7 @@ def application_delete_unpaid(*, application: Application, reason: str) -> bool:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != Application.Status.REMINDED:
         return False
-    _end(application, Application.Status.DELETED, reason)
-    _after_end(application.applicant, reason)
+    applications_end([application], status=Application.Status.DELETED, reason=reason)
     return True
 
 

@@ -12,8 +12,9 @@ queued) or untouched; running again, or twice for the same date, does nothing tw
 conditions exclude what is done). A chunk that fails is redone row by row, so one bad row
 is reported in `errors` and never stops the others.
 
-Deletions stay row by row (application_delete_unpaid, the same code a caseworker's action
-uses): they are few each night, and losing seniority must follow exactly one code path.
+Deletions, which lose the seniority, go through applications_end, the same code a
+caseworker's "udmeld" and application_delete_unpaid use; only applications still reminded
+when their chunk is locked are deleted (one paid meanwhile is active again and drops out).
 
 Dates for a run on day D (docs/domain.md):
 - family, active, paid_until <= D + renewal_lead_days, no invoice for the period starting
@@ -48,7 +49,7 @@ from ..models import (
     ListType,
     Message,
 )
-from .applicants import application_delete_unpaid, message_queue, message_rows
+from .applicants import applications_end, message_rows
 from .dates import add_year, kr
 from .fees import applicants_refresh_debt, notice_effective_date
 
@@ -265,26 +266,31 @@ def _deletions(coop: Cooperation, today: date, result: NightlyResult) -> None:
         status=Invoice.Status.REMINDED,
         reminder_deadline__lt=today,
     )
+    reason = _("Slettet: ajourføringsgebyret blev ikke betalt inden rykkerfristen.")
 
     def deletion(pks: Sequence[int]) -> int:
-        done = 0
-        for invoice in candidates.filter(pk__in=pks).select_related("applicant", "application"):
-            with transaction.atomic():
-                locked = _locked(candidates, [invoice.pk])
-                reason = _("Slettet: ajourføringsgebyret blev ikke betalt inden rykkerfristen.")
-                if not locked or not application_delete_unpaid(
-                    application=invoice.application, reason=reason
-                ):
-                    continue
-                message_queue(
-                    applicant=invoice.applicant,
-                    kind="deleted",
-                    subject=_("Du er slettet fra ventelisten"),
-                    body=reason + " " + _("Du kan tilmelde dig igen, men med ny anciennitet."),
-                    dedup_key=f"deleted:{invoice.pk}",
-                )
-                done += 1
-        return done
+        with transaction.atomic():
+            invoices = _locked(candidates.select_related("applicant"), pks)
+            # Only applications still reminded: one paid meanwhile is active again.
+            apps = _locked(
+                Application.objects.filter(status=Application.Status.REMINDED),
+                [i.application_id for i in invoices],
+            )
+            applications_end(apps, status=Application.Status.DELETED, reason=reason)
+            out, told = _Outbox(), set[int]()
+            deleted = {app.pk for app in apps}
+            for invoice in invoices:
+                if invoice.application_id in deleted - told:
+                    told.add(invoice.application_id)
+                    out.send(
+                        invoice.applicant,
+                        kind="deleted",
+                        subject=_("Du er slettet fra ventelisten"),
+                        body=reason + " " + _("Du kan tilmelde dig igen, men med ny anciennitet."),
+                        key=f"deleted:{invoice.pk}",
+                    )
+            out.flush()
+            return len(apps)
 
     result.deletions += _each_chunk(_ids(candidates), deletion, result)
 
@@ -294,25 +300,24 @@ def _deletions(coop: Cooperation, today: date, result: NightlyResult) -> None:
 
 def _student_deletions(base: QuerySet, today: date, result: NightlyResult) -> None:
     candidates = base.filter(status=Application.Status.REMINDED, reminder_deadline__lt=today)
+    reason = _("Slettet: ansøgningen til studiebolig blev ikke fornyet inden fristen.")
 
     def student_delete(pks: Sequence[int]) -> int:
-        done = 0
-        for app in candidates.filter(pk__in=pks).select_related("applicant"):
-            with transaction.atomic():
-                reason = _("Slettet: ansøgningen til studiebolig blev ikke fornyet inden fristen.")
-                if not _locked(candidates, [app.pk]) or not application_delete_unpaid(
-                    application=app, reason=reason
-                ):
-                    continue
-                message_queue(
-                    applicant=app.applicant,
+        with transaction.atomic():
+            apps = _locked(candidates.select_related("applicant"), pks)
+            keys = {app.pk: f"student-deleted:{app.pk}:{app.paid_until}" for app in apps}
+            applications_end(apps, status=Application.Status.DELETED, reason=reason)
+            out = _Outbox()
+            for app in apps:
+                out.send(
+                    app.applicant,
                     kind="deleted",
                     subject=_("Du er slettet fra ventelisten"),
                     body=reason,
-                    dedup_key=f"student-deleted:{app.pk}:{app.paid_until}",
+                    key=keys[app.pk],
                 )
-                done += 1
-        return done
+            out.flush()
+            return len(apps)
 
     result.student_deletions += _each_chunk(_ids(candidates), student_delete, result)
 

@@ -12,10 +12,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import charts
 from core.forms import apply_domain_error
 from core.pagination import ListPaginator
 
@@ -66,20 +68,50 @@ def _cooperation(request) -> Cooperation | None:
     return selectors.cooperation_list(user=request.user).first()
 
 
+TONE_BY_STATUS = {
+    "active": "ok",
+    "reminded": "warn",
+    "pending_payment": "info",
+    "deleted": "danger",
+}
+
+
+def _overview_charts(statuses, years: list[tuple[int, int]]) -> dict:
+    """The overview's pictures: applications per status (each bar links to the list) and
+    the family list's seniority years (how long those on the list have waited)."""
+    url = reverse("waitlist:applicant_list")
+    return {
+        "status": charts.bar_chart(
+            [
+                charts.Bar(str(label), n, TONE_BY_STATUS.get(value, ""), f"{url}?status={value}")
+                for value, label, n in statuses
+            ],
+            title=_("Ansøgninger efter status"),
+            width=420,
+        ),
+        "seniority": charts.column_chart(
+            [(str(year), n) for year, n in years],
+            title=_("Familieboliger: ansøgere på listen efter anciennitetsår"),
+            width=max(360, 56 * len(years)),
+        ),
+        "seniority_empty": not years,
+    }
+
+
 @staff_required
 def index(request):
-    coop_ids = selectors.cooperation_ids_for(request.user)
     counts = dict(
-        Application.objects.filter(applicant__cooperation_id__in=coop_ids)
+        selectors.application_scope(user=request.user)
+        .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
+    statuses = [(value, label, counts.get(value, 0)) for value, label in Application.Status.choices]
     context = {
         "cooperations": selectors.cooperation_list(user=request.user),
-        "counts": [
-            (value, label, counts.get(value, 0)) for value, label in Application.Status.choices
-        ],
+        "counts": statuses,
+        "charts": _overview_charts(statuses, selectors.seniority_years(user=request.user)),
         "reminders": selectors.reminders_due(user=request.user, today=timezone.localdate())[:10],
         "open_invoices": selectors.invoice_list(user=request.user, status="open").count(),
     }

@@ -14,10 +14,17 @@ was applied exactly once (one Payment per invoice, every invoice paid).
 
 Uses the configured database (PostgreSQL for meaningful figures); bench data lives in the
 cooperation "Lejehuset (betalingsbench)" and is replaced on every run.
+
+Also printed, per phase: the CPU time per webhook of the simulator process, of the receiver
+(the bare server's threads live in this process; the product is the gunicorn master and its
+workers, Django only: the database server's CPU is not included) and the load average
+before and after. On a machine with few cores both rates are CPU-bound, and the receiver's
+CPU per webhook is what the ratio really compares.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -69,6 +76,24 @@ def _database_url() -> str:
         auth += ":" + s["PASSWORD"]
     host, port = s.get("HOST") or "localhost", s.get("PORT") or "5432"
     return f"postgres://{auth}{'@' if auth else ''}{host}:{port}/{s['NAME']}"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (Linux /proc), 0 if gone."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == pid:
+                        pids.append(int(entry))
+    total = 0.0
+    for one in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class _Counter(BaseHTTPRequestHandler):
@@ -135,18 +160,27 @@ class Command(BaseCommand):
             bare_url = f"http://127.0.0.1:{bare.server_address[1]}/hook"
             web_url = f"http://127.0.0.1:{web_port}{reverse('waitlist:payment_webhook')}"
 
-            bare_s = self._phase(sim, invoices, bare_url, store=False)
+            self.stdout.write(f"load average {os.getloadavg()}")
+            sim_pid, web_pid = procs[0].pid, procs[1].pid
+            bare_s, bare_cpu = self._phase(sim, invoices, bare_url, store=False, pids=(sim_pid,))
             bare_rate = count / bare_s
             self.stdout.write(
-                f"bare receiver: {count} webhooks in {bare_s:.1f} s = {bare_rate:.0f}/s"
+                f"bare receiver: {count} webhooks in {bare_s:.1f} s = {bare_rate:.0f}/s; "
+                f"CPU per webhook: simulator {bare_cpu[0] * 1000 / count:.2f} ms, "
+                f"receiver {bare_cpu[1] * 1000 / count:.2f} ms"
             )
             sim.call("POST", "/_sim/reset")
-            prod_s = self._phase(sim, invoices, web_url, store=True)
+            prod_s, prod_cpu = self._phase(
+                sim, invoices, web_url, store=True, pids=(sim_pid, web_pid)
+            )
             prod_rate = count / prod_s
             self.stdout.write(
-                f"product:       {count} webhooks in {prod_s:.1f} s = {prod_rate:.0f}/s"
+                f"product:       {count} webhooks in {prod_s:.1f} s = {prod_rate:.0f}/s; "
+                f"CPU per webhook: simulator {prod_cpu[0] * 1000 / count:.2f} ms, "
+                f"gunicorn {prod_cpu[1] * 1000 / count:.2f} ms (database server not included)"
             )
             self.stdout.write(f"ratio product/bare: {prod_rate / bare_rate:.2f}")
+            self.stdout.write(f"load average {os.getloadavg()}")
             self._check(invoices, sim)
         finally:
             for proc in procs:
@@ -238,7 +272,13 @@ class Command(BaseCommand):
             for a in applications
         )
 
-    def _phase(self, sim: Sim, invoices: list[Invoice], url: str, *, store: bool) -> float:
+    def _phase(
+        self, sim: Sim, invoices: list[Invoice], url: str, *, store: bool, pids: tuple[int, ...]
+    ) -> tuple[float, tuple[float, float]]:
+        """Seconds from releasing the backlog until it is drained, and the CPU seconds spent
+        meanwhile by pids[0] (the simulator) and pids[1] (gunicorn) or, without it, by this
+        process (the bare receiver's threads)."""
+
         def open_and_pay(invoice: Invoice) -> tuple[Invoice, dict]:
             status, session = sim.call(
                 "POST",
@@ -273,13 +313,20 @@ class Command(BaseCommand):
                     lambda pair: sim.call("POST", f"/_sim/sessions/{pair[1]['id']}/pay"), opened
                 )
             )
+
+        def cpu() -> tuple[float, float]:
+            receiver = _cpu_seconds(pids[1]) if len(pids) > 1 else time.process_time()
+            return _cpu_seconds(pids[0]), receiver
+
+        cpu0 = cpu()
         started = time.monotonic()
         sim.call("POST", "/_sim/config", {"webhooks_paused": False})
         while sim.call("GET", "/_sim/stats")[1]["webhooks_queued"]:
             time.sleep(0.02)
         elapsed = time.monotonic() - started
+        cpu1 = cpu()
         sim.call("POST", "/_sim/config", {"webhooks_paused": True})
-        return elapsed
+        return elapsed, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
 
     def _check(self, invoices: list[Invoice], sim: Sim) -> None:
         ids = [i.pk for i in invoices]
