@@ -29,7 +29,9 @@ class GdprConfig(AppConfig):
         # -- disclosures, processing records, outbound exports, discovery, breaches (issue 16)
         from .disclosure import breaches
         from .disclosure import log as disclosure_log
+        from .disclosure import panels as disclosure_panels
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
         hooks.attention_items.register(breaches.attention_items)
+        hooks.person_panels.register(disclosure_panels.person_panel)
