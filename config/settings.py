@@ -417,6 +417,9 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
 # PAYMENT_RECONCILE_INTERVAL_SECONDS, for at most PAYMENT_RECONCILE_MAX_AGE_DAYS.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_RECONCILE_INTERVAL_SECONDS = env.float("PAYMENT_RECONCILE_INTERVAL_SECONDS", default=300.0)
+# Records of refused webhooks (forged, stale, malformed) are deleted by the nightly run after
+# this many days; accepted events are kept.
+PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS = env.int("PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS", default=30)
 PAYMENT_RECONCILE_MAX_AGE_DAYS = env.int("PAYMENT_RECONCILE_MAX_AGE_DAYS", default=7)
 # SMS gateway (default: the same simulator process).
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="http://127.0.0.1:8103/sms")

@@ -40,6 +40,7 @@ class GdprConfig(AppConfig):
 
         from .disclosure import breaches
         from .disclosure import log as disclosure_log
+        from .disclosure import panels as disclosure_panels
         from .disclosure import tasks as disclosure_tasks  # noqa: F401 - registers the tasks
         from .subject.personal_data import ContactEnquiriesRetention
 
@@ -47,3 +48,4 @@ class GdprConfig(AppConfig):
 
         hooks.personal_data_disclosed.register(disclosure_log.disclosures_record)
         hooks.attention_items.register(breaches.attention_items)
+        hooks.person_panels.register(disclosure_panels.person_panel)

@@ -140,11 +140,9 @@ class TenancyPersonalData(Provider):
         ]
 
     def must_keep(self, subject: Subject) -> list[Keep]:
-        leases = Lease.objects.filter(
-            parties__in=people_in(subject),
-            status__in=[LeaseStatus.ACTIVE, LeaseStatus.UPCOMING],
-        ).distinct()
-        return [
+        leases = Lease.objects.filter(parties__in=people_in(subject)).distinct()
+        running = leases.filter(status__in=[LeaseStatus.ACTIVE, LeaseStatus.UPCOMING])
+        keep = [
             Keep(
                 self.app,
                 _(
@@ -154,8 +152,19 @@ class TenancyPersonalData(Provider):
                 % {"number": lease.number},
                 blocks=True,
             )
-            for lease in leases.order_by("number")
+            for lease in running.order_by("number")
         ]
+        if leases.exists():
+            keep.append(
+                Keep(
+                    self.app,
+                    _(
+                        "Lejemålene (nummer, adresse, periode og husleje) bevares uden navn som "
+                        "dokumentation for lejeforholdet (lejeloven)."
+                    ),
+                )
+            )
+        return keep
 
     def anonymise(self, subject: Subject) -> int:
         people = list(people_in(subject).filter(anonymised_at__isnull=True).only("pk"))

@@ -13,9 +13,11 @@ def nightly_run_task(day: str | None = None) -> dict[str, int]:
     from datetime import date
 
     from .services.nightly import nightly_run
+    from .services.payments import webhook_rejections_purge
 
-    result = nightly_run(today=date.fromisoformat(day) if day else None)
-    return result.as_dict()
+    today = date.fromisoformat(day) if day else None
+    result = nightly_run(today=today)
+    return {**result.as_dict(), "rejected_webhooks_purged": webhook_rejections_purge(today=today)}
 
 
 @shared_task(name="waitlist.fee_change_announce", acks_late=True)

@@ -252,10 +252,12 @@ def _activities(organisation: Organisation, disclosed_sources: set[str]) -> list
                 ["EjendomDanmark"],
             )
         )
-    made = set(
-        OutboundExport.objects.filter(organisation=organisation).values_list("kind", flat=True)
-    )
-    for kind in sorted(made - {ExportKind.MARKET_STATISTICS}):
+    made: dict[str, set[str]] = {}
+    for kind, recipient in OutboundExport.objects.filter(organisation=organisation).values_list(
+        "kind", "recipient"
+    ):
+        made.setdefault(kind, set()).add(recipient)
+    for kind in sorted(set(made) - {ExportKind.MARKET_STATISTICS}):
         spec = SPECS[kind]
         activities.append(
             Activity(
@@ -264,7 +266,7 @@ def _activities(organisation: Organisation, disclosed_sources: set[str]) -> list
                 str(spec.legal_basis),
                 [tenants],
                 _labels(spec.categories),
-                [str(spec.protected_rule)],
+                sorted(made[kind]),
             )
         )
     activities.append(

@@ -120,3 +120,14 @@ def test_screens_and_excel(client, org, caseworker):
     assert "Revisionsfirmaet" in mine.content.decode()
     xlsx = client.get(reverse("gdpr:person_disclosures", args=[person.pk]) + "?format=xlsx")
     assert xlsx.status_code == 200
+
+
+def test_person_page_panel(client, org, caseworker):
+    person = make_person(org, name="Panel Person")
+    client.force_login(caseworker)
+    page = client.get(reverse("tenancy:person_detail", args=[person.pk])).content.decode()
+    assert "Ingen oplysninger om personen er videregivet" in page
+    _record(org, [person])
+    page = client.get(reverse("tenancy:person_detail", args=[person.pk])).content.decode()
+    assert "Revisionsfirmaet A/S" in page
+    assert reverse("gdpr:person_disclosures", args=[person.pk]) in page

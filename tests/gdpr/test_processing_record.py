@@ -124,3 +124,23 @@ def test_screens(client, organisation, caseworker):
     client.post(reverse("gdpr:processor_end", args=[child.pk]))
     child.refresh_from_db()
     assert child.agreement_ends is not None
+
+
+def test_record_lists_export_recipients(organisation, settings, tmp_path):
+    from tests.factories import UnitFactory, make_lease
+
+    settings.MEDIA_ROOT = tmp_path
+    unit = UnitFactory(entrance__building__property__organisation=organisation)
+    make_lease(unit)
+    outbound.outbound_export_create(
+        organisation=organisation,
+        kind="meter_reading",
+        recipient="Måler A/S",
+        property=unit.entrance.building.property,
+    )
+    activity = next(
+        a
+        for a in records.processing_record(organisation=organisation).activities
+        if a.name == "Måleraflæsningsfirma"
+    )
+    assert activity.recipients == ["Måler A/S"]

@@ -311,3 +311,15 @@ def test_nightly_task_runs_everything_once(unit):
     assert (run.organisation, run.scheduled, run.counts["tenants"]) == (None, True, 1)
     assert RetentionRun.objects.get(pk=tasks.retention_nightly()).done == 0
     assert tasks.retention_run(run_id) == 1  # a redelivered message: the run is done already
+
+
+def test_api_organisation_parameter(client, unit, caseworker, other_organisation):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=caseworker, organisation=other_organisation)
+    client.force_login(caseworker)
+    assert client.get("/api/gdpr/retention/runs/").status_code == 400  # two organisations
+    assert client.get("/api/gdpr/retention/runs/", {"organisation": "x"}).status_code == 400
+    assert client.get("/api/gdpr/retention/runs/", {"organisation": 999999}).status_code == 400
+    ok = client.get("/api/gdpr/retention/runs/", {"organisation": unit.organisation_id})
+    assert ok.status_code == 200

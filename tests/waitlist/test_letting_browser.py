@@ -38,7 +38,7 @@ def context(browser, live_server, settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     ctx = browser.new_context(base_url=live_server.url, locale="da-DK")
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(30_000)  # the machine is shared: generous under load
     yield ctx
     ctx.close()
 

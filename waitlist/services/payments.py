@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -310,6 +310,23 @@ def webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> str:
         "payment webhook %s (%s, session %s): %s", event_id, kind, remote.session_id, outcome
     )
     return str(outcome)
+
+
+def webhook_rejections_purge(*, today: date | None = None) -> int:
+    """Delete the records of refused webhooks (forged, stale, malformed) older than
+    PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS: they applied nothing and only show what was tried.
+    Accepted events are kept (they are the record of what was applied). The nightly task
+    calls it; returns how many were deleted."""
+    keep = settings.PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS
+    cutoff = timezone.now() - timedelta(days=keep)
+    if today is not None:
+        cutoff = timezone.make_aware(
+            datetime.combine(today - timedelta(days=keep), datetime.min.time())
+        )
+    deleted, _by_model = WebhookEvent.objects.filter(
+        outcome=WebhookEvent.Outcome.REJECTED, received_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 # -- reconciliation ------------------------------------------------------------------------
