@@ -59,12 +59,14 @@ def applicant_get(*, user, pk: int) -> Applicant:
 
 
 def _search(qs: QuerySet[Applicant], q: str) -> QuerySet[Applicant]:
-    q = q.strip()
+    q = q.replace("\x00", "").strip()  # (a NUL cannot go into a PostgreSQL query)
     digits = normalise_cpr(q) if any(ch.isdigit() for ch in q) else ""
-    if len(digits) == 10 and digits.isdigit():
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
         return qs.filter(cpr_hash=search_hash(digits))
     compact = q.replace(" ", "")
-    if compact.isdigit():  # an applicant number, or a phone number (in search_text)
+    # an applicant number, or a phone number (in search_text); ASCII digits only: "²" and
+    # other Unicode digits are isdigit() but not int()
+    if compact.isascii() and compact.isdigit():
         if len(compact) < 8:
             return qs.filter(pk=int(compact))
         return qs.filter(search_text__contains=compact)

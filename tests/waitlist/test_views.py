@@ -327,3 +327,16 @@ def test_search_by_phone_and_number(staff_client, applicant):
     assert "Anna" in staff_client.get(url, {"q": "12 34 56 78"}).content.decode()
     assert "Anna" in staff_client.get(url, {"q": str(applicant.pk)}).content.decode()
     assert "Anna" not in staff_client.get(url, {"q": "87654321"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [("²", False), ("1²3", False), ("١٢٣", False), ("\x00", True), ("An\x00na", True)],
+)
+def test_search_with_odd_digits_or_nul_answers_not_an_error(staff_client, applicant, q, found):
+    """Unicode digits are isdigit() but not int(); a NUL cannot reach PostgreSQL (dropped)."""
+    response = staff_client.get(reverse("waitlist:applicant_list"), {"q": q})
+    assert response.status_code == 200
+    assert ("Anna" in response.content.decode()) is found
+    api = staff_client.get("/api/waitlist/applicants/", {"q": q})
+    assert api.status_code == 200
