@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.cpr import normalise_cpr
 from core.filters import MAX_ID
+from core.validators import validate_plausible_date
 
 from . import hooks
 from .choices import HeatingForm, HolderType, UtilityPayment
@@ -167,6 +168,7 @@ class LeaseEndForm(forms.Form):
     end_date = forms.DateField(
         label=_("Slutdato"),
         widget=DATE_WIDGET,
+        validators=[validate_plausible_date],
         help_text=_("Sidste dag i lejeforholdet."),
     )
     reason = forms.CharField(label=_("Årsag"), max_length=200, required=False)

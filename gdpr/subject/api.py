@@ -2,10 +2,10 @@
 other bases, objections and restrictions. Scoped to the user's organisations; every write
 goes through the gdpr.subject services (a broken rule is a 400 with a Danish message)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # (a non-numeric id is a 404, not a 500)
 from rest_framework.response import Response
 
 from core.api import StrictInputSerializer, validated

@@ -91,3 +91,10 @@ def test_consents_objections_restrictions(api, organisation, other_organisation)
     for path in ("consents", "objections", "restrictions", "requests"):
         assert api.get(f"/api/gdpr/{path}/").status_code == 200
     assert not SubjectRequest.objects.exists()
+
+
+@pytest.mark.parametrize("pk", ["null", "true", "1.5"])
+def test_a_non_numeric_restriction_id_is_not_found(api, pk):
+    """(found by the API fuzz test: Django's get_object_or_404 let the ValueError through)"""
+    response = api.post(f"/api/gdpr/restrictions/{pk}/lift/", {"reason": "x"}, format="json")
+    assert response.status_code == 404
