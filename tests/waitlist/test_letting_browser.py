@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -33,24 +32,30 @@ pytestmark = [
 
 
 @pytest.fixture
-def context(browser, live_server, settings):
+def page_as(browser, live_server, settings):
+    """A fresh browser context per user. Switching users by swapping the session cookie in one
+    context raced: with SESSION_SAVE_EVERY_REQUEST a request still in flight for the previous
+    user (the favicon, say) answered with that user's cookie after the swap (CI, PostgreSQL run)."""
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    ctx = browser.new_context(base_url=live_server.url, locale="da-DK")
-    ctx.set_default_timeout(30_000)  # the machine is shared: generous under load
-    yield ctx
-    ctx.close()
+    contexts = []
 
+    def open_as(user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        ctx = browser.new_context(base_url=live_server.url, locale="da-DK")
+        ctx.set_default_timeout(30_000)  # the machine is shared: generous under load
+        ctx.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+        )
+        contexts.append(ctx)
+        return ctx.new_page()
 
-def _as(context, live_server, user):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.clear_cookies()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
+    yield open_as
+    for ctx in contexts:
+        ctx.close()
 
 
 def _shot(page, name: str) -> None:
@@ -58,7 +63,7 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_end_lease_to_new_lease(context, live_server, caseworker, cooperation, unit):
+def test_end_lease_to_new_lease(page_as, caseworker, cooperation, unit):
     list_unit(unit)
     lease = make_lease(unit)
     picky = applicant_on_list(
@@ -73,8 +78,7 @@ def test_end_lease_to_new_lease(context, live_server, caseworker, cooperation, u
     online.applicant.user = user
     online.applicant.save(update_fields=["user"])
 
-    page = context.new_page()
-    _as(context, live_server, caseworker)
+    page = page_as(caseworker)
     end = timezone.localdate() + timedelta(days=20)
     page.goto(f"/lejemaal/{lease.pk}/afslut/")
     page.fill("#id_end_date", end.isoformat())
@@ -94,7 +98,7 @@ def test_end_lease_to_new_lease(context, live_server, caseworker, cooperation, u
     assert vacancy.move_in_date == end + timedelta(days=1)
 
     # The e-offer applicant answers in the self-service area.
-    _as(context, live_server, user)
+    page = page_as(user)
     page.goto("/ansoeger/tilbud/")
     page.click("text=Se og svar")
     page.wait_for_selector("text=Husleje pr. måned")
@@ -105,7 +109,7 @@ def test_end_lease_to_new_lease(context, live_server, caseworker, cooperation, u
     assert vacancy.status == Vacancy.Status.OFFERING  # the letter applicant is better placed
 
     # The caseworker registers the letter applicant's answer (a no).
-    _as(context, live_server, caseworker)
+    page = page_as(caseworker)
     page.goto("/venteliste/udlejning/svar/")
     page.wait_for_selector("text=Bente Brev")
     _shot(page, "4-answers-due")
