@@ -397,6 +397,9 @@ PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS",
 PAYMENT_CALLBACK_BASE_URL = env("PAYMENT_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
 # Where the provider posts webhooks, if not the browser's address (docker compose: http://web:8000).
 PAYMENT_WEBHOOK_BASE_URL = env("PAYMENT_WEBHOOK_BASE_URL", default="")
+# A stored webhook is applied by a worker; each web process asks for that at most once
+# (plus one delayed request) per this many seconds (waitlist.services.payment_inbox).
+PAYMENT_INBOX_KICK_SECONDS = env.float("PAYMENT_INBOX_KICK_SECONDS", default=0.5)
 
 
 # The hosted payment page's origin as browsers reach it: the "pay" form's redirect goes there,

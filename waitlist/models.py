@@ -352,10 +352,12 @@ class Payment(models.Model):
 
 class WebhookEvent(models.Model):
     class Outcome(models.TextChoices):
+        PENDING = "pending", _("Afventer")
         APPLIED = "applied", _("Anvendt")
         DUPLICATE = "duplicate", _("Dublet")
         REJECTED = "rejected", _("Afvist")
         IGNORED = "ignored", _("Ignoreret")
+        FAILED = "failed", _("Fejlet")
 
     event_id = models.CharField(max_length=100, unique=True)
     received_at = models.DateTimeField(_("modtaget"), auto_now_add=True)
@@ -368,6 +370,14 @@ class WebhookEvent(models.Model):
         verbose_name = _("webhook-hændelse")
         verbose_name_plural = _("webhook-hændelser")
         ordering = ["-received_at", "-pk"]
+        indexes = [
+            # The inbox: the apply run reads the pending events in id order.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome="pending"),
+                name="wl_webhook_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.event_id

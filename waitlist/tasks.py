@@ -13,7 +13,7 @@ def nightly_run_task(day: str | None = None) -> dict[str, int]:
     from datetime import date
 
     from .services.nightly import nightly_run
-    from .services.payments import webhook_rejections_purge
+    from .services.payment_inbox import webhook_rejections_purge
 
     today = date.fromisoformat(day) if day else None
     result = nightly_run(today=today)

@@ -2,9 +2,10 @@
 staff download of letter print batches.
 
 The webhook is called by the provider, not a browser: no login, no CSRF token (the HMAC
-signature over the raw body is the authentication), POST only. A refused webhook answers
-400 and applies nothing; an error while applying answers 500 so the provider delivers the
-same event again.
+signature over the raw body is the authentication), POST only. A verified event is stored in
+the inbox and answered 200 at once; a worker applies it (waitlist.services.payment_inbox). A
+refused webhook answers 400 and stores nothing but the refusal; an error while storing
+answers 500 so the provider delivers the same event again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core.pagination import page_of
 from .letters import print_batch_create
 from .models import Message, PaymentSession, PrintBatch
 from .selectors import cooperation_ids_for, cooperation_list
+from .services import payment_inbox
 from .services import payments as payment_services
 from .views.common import staff_required, xlsx
 
@@ -33,10 +35,8 @@ from .views.common import staff_required, xlsx
 @require_POST
 def payment_webhook(request: HttpRequest) -> HttpResponse:
     try:
-        outcome = payment_services.webhook_receive(
-            raw_body=request.body, headers=dict(request.headers)
-        )
-    except payment_services.WebhookRejected:
+        outcome = payment_inbox.webhook_receive(raw_body=request.body, headers=request.headers)
+    except payment_inbox.WebhookRejected:
         return JsonResponse({"error": "rejected"}, status=400)
     return JsonResponse({"outcome": outcome})
 

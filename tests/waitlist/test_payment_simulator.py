@@ -1,6 +1,7 @@
 """Card payments end to end over real HTTP: the payment simulator as its own process, the
-product on pytest-django's live server receiving the webhooks. Lost, duplicated, delayed
-and reordered webhooks: every payment is applied exactly once."""
+product on pytest-django's live server receiving the webhooks into its inbox, which these
+tests apply by calling the inbox run (test_payments_worker.py has a real worker do it).
+Lost, duplicated, delayed and reordered webhooks: every payment is applied exactly once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from django.db.models import Count
 
 from waitlist.models import Application, Invoice, Payment, PaymentSession, WebhookEvent
+from waitlist.services import payment_inbox
 from waitlist.services import payments as payment_services
 from waitlist.services.applicants import applicant_signup
 
@@ -82,8 +84,10 @@ def test_hosted_page_payment_and_webhook(cooperation, live_payment_settings, pay
     assert location.startswith(live_payment_settings.PAYMENT_CALLBACK_BASE_URL)
     assert f"session_id={session.provider_session_id}" in location
 
-    wait_until(lambda: Invoice.objects.get(pk=invoice.pk).status == "paid")
     payment_simulator.wait_idle()
+    assert WebhookEvent.objects.filter(outcome="pending").count() == 2  # stored, not applied
+    payment_inbox.payment_events_apply()
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
     session.refresh_from_db()
     assert session.status == "paid"
     assert Payment.objects.get().provider_payment_id
@@ -130,6 +134,7 @@ def test_lost_duplicated_delayed_reordered_webhooks_apply_each_payment_once(
         if event["state"] == "delivered":
             payment_simulator.redeliver(event["id"])
     payment_simulator.wait_idle()
+    payment_inbox.payment_events_apply()
 
     # Reconciliation finds the payments whose webhook was lost.
     missing = Invoice.objects.filter(pk__in=[i.pk for i in invoices]).exclude(status="paid")
@@ -147,7 +152,7 @@ def test_webhook_retried_with_same_event_id_until_acknowledged(
 ):
     (invoice,) = make_invoices(cooperation, 1)
     session = payment_services.payment_session_start(invoice=invoice)
-    real = payment_services.webhook_receive
+    real = payment_inbox.webhook_receive
     calls: list[str] = []
 
     def flaky(*, raw_body, headers):
@@ -156,10 +161,11 @@ def test_webhook_retried_with_same_event_id_until_acknowledged(
             raise RuntimeError("database hiccup")  # the view answers 500
         return real(raw_body=raw_body, headers=headers)
 
-    monkeypatch.setattr(payment_services, "webhook_receive", flaky)
+    monkeypatch.setattr(payment_inbox, "webhook_receive", flaky)
     payment_simulator.pay(session.provider_session_id)
-    wait_until(lambda: Invoice.objects.get(pk=invoice.pk).status == "paid")
     payment_simulator.wait_idle()
+    assert payment_inbox.payment_events_apply() == 1
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
     assert len(calls) == 3
     assert len(set(calls)) == 1  # the same event id every time
     (event,) = payment_simulator.events()

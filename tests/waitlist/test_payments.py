@@ -1,6 +1,6 @@
 """Payments on the product side without the simulator: signature checks, the webhook
 endpoint with hand-signed events (duplicates, late and out-of-order events, forged and
-malformed ones), bank transfers."""
+malformed ones), the inbox that applies them, bank transfers."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from core.errors import DomainError
 from waitlist.models import Invoice, Payment, PaymentSession, WebhookEvent
 from waitlist.payments import SignatureError, sign, verify_signature
 from waitlist.services.applicants import applicant_signup
+from waitlist.services.payment_inbox import payment_events_apply
 from waitlist.services.payments import payment_register_bank_transfer
 
 from .conftest import data
@@ -105,6 +106,15 @@ def post(client, body, *, secret=SECRET, event_id="evt", header=None):
     )
 
 
+def deliver(client, body, **kwargs) -> str:
+    """Post one event and run the inbox; the event's outcome (or the answer if not stored)."""
+    answer = post(client, body, **kwargs).json()["outcome"]
+    payment_events_apply()
+    if answer != "received":
+        return answer
+    return WebhookEvent.objects.get(event_id=json.loads(body)["id"]).outcome
+
+
 @pytest.fixture
 def signed(settings):
     settings.PAYMENT_WEBHOOK_SECRET = SECRET
@@ -115,11 +125,15 @@ def test_webhook_applies_payment_once_and_sets_seniority(client, session, signed
     body = event_body("evt_1", "payment.succeeded", session)
     first = post(client, body)
     assert first.status_code == 200, first.content
-    assert first.json() == {"outcome": "applied"}
+    assert first.json() == {"outcome": "received"}  # stored in the inbox, not yet applied
+    assert Payment.objects.count() == 0
+    assert WebhookEvent.objects.get().outcome == "pending"
+    assert payment_events_apply() == 1
+    assert WebhookEvent.objects.get().outcome == "applied"
     assert post(client, body).json() == {"outcome": "duplicate"}  # same event redelivered
+    assert payment_events_apply() == 0
     # Another event carrying the same payment (e.g. a provider-side resend) changes nothing.
-    again = post(client, event_body("evt_2", "payment.succeeded", session))
-    assert again.json() == {"outcome": "duplicate"}
+    assert deliver(client, event_body("evt_2", "payment.succeeded", session)) == "duplicate"
     assert Payment.objects.count() == 1
     payment = Payment.objects.get()
     assert payment.provider_payment_id == "pay_ps_test1"
@@ -141,8 +155,8 @@ def test_webhook_applies_payment_once_and_sets_seniority(client, session, signed
 def test_late_failed_event_after_payment_is_ignored(client, session, signed):
     paid = event_body("evt_paid", "payment.succeeded", session)
     failed = event_body("evt_failed", "payment.failed", session, status="open")
-    assert post(client, paid).json() == {"outcome": "applied"}
-    assert post(client, failed).json() == {"outcome": "ignored"}
+    assert deliver(client, paid) == "applied"
+    assert deliver(client, failed) == "ignored"
     session.refresh_from_db()
     assert session.status == "paid"
     assert Invoice.objects.get(pk=session.invoice_id).status == "paid"
@@ -150,10 +164,10 @@ def test_late_failed_event_after_payment_is_ignored(client, session, signed):
 
 def test_failed_then_paid_out_of_order(client, session, signed):
     failed = event_body("evt_failed", "payment.failed", session, status="open")
-    assert post(client, failed).json() == {"outcome": "applied"}
+    assert deliver(client, failed) == "applied"
     session.refresh_from_db()
     assert session.status == "failed"
-    assert post(client, event_body("evt_paid", "payment.succeeded", session)).status_code == 200
+    assert deliver(client, event_body("evt_paid", "payment.succeeded", session)) == "applied"
     session.refresh_from_db()
     assert session.status == "paid"
     assert Payment.objects.count() == 1
@@ -164,7 +178,7 @@ def test_payment_date_is_the_danish_date(client, session, signed):
     body = event_body(
         "evt_midnight", "payment.succeeded", session, paid_at="2025-03-11T23:30:00+00:00"
     )
-    assert post(client, body).status_code == 200
+    assert deliver(client, body) == "applied"
     application = Invoice.objects.get(pk=session.invoice_id).application
     assert application.seniority_date == date(2025, 3, 12)
     assert Payment.objects.get().paid_on == date(2025, 3, 12)
@@ -204,16 +218,16 @@ def test_forged_or_malformed_webhooks_are_refused_and_apply_nothing(
     assert Payment.objects.count() == 0
     assert Invoice.objects.get(pk=session.invoice_id).status == "open"
     # A forged event never takes the real event's id: the genuine delivery still applies.
-    assert post(client, body, event_id="evt_x").json() == {"outcome": "applied"}
+    assert deliver(client, body, event_id="evt_x") == "applied"
 
 
 def test_unknown_event_type_and_unknown_session_are_acknowledged(client, session, signed):
     body = event_body("evt_other", "session.updated", session)
-    assert post(client, body).json() == {"outcome": "ignored"}
+    assert deliver(client, body) == "ignored"
     session.provider_session_id = "ps_nobody"
     stranger = json.loads(event_body("evt_s", "payment.succeeded", session))
     stranger["data"]["session"]["metadata"] = {}
-    assert post(client, json.dumps(stranger).encode()).json() == {"outcome": "ignored"}
+    assert deliver(client, json.dumps(stranger).encode()) == "ignored"
     assert Payment.objects.count() == 0
 
 
@@ -224,9 +238,7 @@ def test_session_unknown_to_us_but_ours_by_metadata_is_stored_and_applied(
     ghost = PaymentSession(
         invoice=signup_invoice, amount=signup_invoice.amount, provider_session_id="ps_lost"
     )
-    assert post(client, event_body("evt_g", "payment.succeeded", ghost)).json() == {
-        "outcome": "applied"
-    }
+    assert deliver(client, event_body("evt_g", "payment.succeeded", ghost)) == "applied"
     assert PaymentSession.objects.get(provider_session_id="ps_lost").status == "paid"
     assert Invoice.objects.get(pk=signup_invoice.pk).status == "paid"
 

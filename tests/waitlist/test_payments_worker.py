@@ -1,6 +1,7 @@
-"""The periodic payment and messaging tasks in a real Celery worker process: a payment whose
-webhook was lost is found by the reconciliation task, and a queued e-mail is sent by the
-messaging task, each exactly once."""
+"""The payment and messaging tasks in a real Celery worker process: webhooks stored by the
+live server are applied by the worker the webhook view asks; a payment whose webhook was
+lost is found by the reconciliation task; a queued e-mail is sent by the messaging task;
+each exactly once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from waitlist.models import Invoice, Message, Payment
+from waitlist.models import Invoice, Message, Payment, WebhookEvent
 from waitlist.services import payments as payment_services
 from waitlist.services.applicants import applicant_signup, message_queue
 
@@ -68,3 +69,30 @@ def test_reconcile_and_send_tasks_in_a_worker(
     time.sleep(1)  # let the last tasks finish
     assert Payment.objects.count() == 1
     assert len(mail_sink.messages()) == 1
+
+
+def test_webhooks_are_applied_by_the_worker(
+    cooperation, live_payment_settings, payment_simulator, payment_worker
+):
+    invoices = [
+        applicant_signup(
+            cooperation=cooperation,
+            data=data(name=f"Ansøger {n}", cpr="", birth_date=date(1990, 1, 1)),
+        )
+        .applications.get()
+        .invoices.get()
+        for n in range(6)
+    ]
+    payment_simulator.configure(webhook_duplicate_rate=0.5, webhook_jitter_ms=40)
+    for invoice in invoices:
+        session = payment_services.payment_session_start(invoice=invoice)
+        assert payment_simulator.pay(session.provider_session_id)["outcome"] == "paid"
+    ids = [i.pk for i in invoices]
+    # Nobody calls the inbox run here: the webhook view asked the worker to.
+    payment_worker.wait_for(
+        lambda: Invoice.objects.filter(pk__in=ids, status="paid").count() == len(ids)
+    )
+    payment_simulator.wait_idle()
+    payment_worker.wait_for(lambda: not WebhookEvent.objects.filter(outcome="pending").exists())
+    assert Payment.objects.filter(invoice_id__in=ids).count() == len(ids)
+    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {"applied"}

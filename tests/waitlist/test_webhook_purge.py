@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from waitlist.models import WebhookEvent
-from waitlist.services.payments import WebhookRejected, webhook_receive
+from waitlist.services.payment_inbox import WebhookRejected, webhook_receive
 from waitlist.tasks import nightly_run_task
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_nightly_task_purges_old_refused_webhooks_only(settings):
 
 
 def test_purge_for_a_given_date_counts_whole_danish_days(settings):
-    from waitlist.services.payments import webhook_rejections_purge
+    from waitlist.services.payment_inbox import webhook_rejections_purge
 
     settings.PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS = 10
     event = WebhookEvent.objects.create(event_id="rejected-x", outcome="rejected")

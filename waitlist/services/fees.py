@@ -4,7 +4,8 @@
 - A renewal period starting on P costs the renewal fee of the newest schedule with
   valid_from <= P whose announcement was at least one month before P (add_months(announced,
   1) <= P). A change announced too late therefore only hits the following periods.
-- invoice_mark_paid is the single place money turns into seniority; it is idempotent.
+- invoices_mark_paid (invoice_mark_paid for one) is the single place money turns into
+  seniority; it is idempotent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.personal_data import rows_update
 
 from ..models import (
     Applicant,
@@ -159,54 +161,92 @@ def _apply_to_application(application: Application, invoice: Invoice, paid_on: d
         end = invoice.period_end or add_year(application.paid_until or paid_on)
         application.paid_until = max(application.paid_until or end, end)
     application.status = Application.Status.ACTIVE
-    application.save(update_fields=["seniority_date", "paid_until", "status"])
 
 
 def invoice_mark_paid(*, invoice: Invoice, payment: Payment) -> Invoice:
-    """Apply `payment` (already saved) to `invoice`. Idempotent: an invoice already paid is
-    returned unchanged; a cancelled invoice (the applicant was deleted or left) is not
-    revived, the payment stays on record as a credit for a caseworker to refund.
+    """Apply `payment` (already saved) to `invoice`: invoices_mark_paid for one pair."""
+    if payment.invoice_id is None:
+        Payment.objects.filter(pk=payment.pk).update(invoice=invoice)
+        payment.invoice = invoice
+        payment.invoice_id = invoice.pk
+    elif payment.invoice_id != invoice.pk:
+        raise DomainError(_("Betalingen hører til en anden opkrævning."))
+    return invoices_mark_paid([payment])[0]
+
+
+def invoices_mark_paid(payments: list[Payment]) -> list[Invoice]:
+    """Apply saved payments, each already linked to its invoice; returns the invoices in
+    the same order. Idempotent: an invoice already paid is left unchanged; a cancelled
+    invoice (the applicant was deleted or left) is not revived, the payment stays on record
+    as a credit for a caseworker to refund.
 
     On the first paid sign-up invoice the application's seniority date becomes the payment
     date and it is on the list for a year from then; a renewal extends paid_until to the
     invoice's period end. Partial payments are kept and the invoice stays open until the
     payments linked to it cover the amount.
 
-    Part of the caller's transaction when there is one (no savepoint: an error undoes the
-    whole webhook or transfer, which the provider or caseworker then repeats); about ten
-    statements, the webhook's hot path (docs/waitlist.md)."""
+    Set-based, so that a batch of webhooks costs about the same statements as one (the
+    payment inbox applies hundreds at a time): one locking SELECT of the invoices with their
+    applications, then one UPDATE per table (each row's own values through
+    core.personal_data.rows_update, not bulk_update's CASE per row) and one INSERT of the
+    history rows. Part of the
+    caller's transaction (no savepoint: an error undoes the whole batch, which is repeated)."""
+    if not payments:
+        return []
     with transaction.atomic(savepoint=False):
-        # The invoice and its application locked by one statement (invoice first, as ever).
-        invoice = (
-            Invoice.objects.select_for_update().select_related("application").get(pk=invoice.pk)
-        )
-        if payment.invoice_id is None:
-            Payment.objects.filter(pk=payment.pk).update(invoice=invoice)
-            payment.invoice = invoice
-        elif payment.invoice_id != invoice.pk:
-            raise DomainError(_("Betalingen hører til en anden opkrævning."))
-        if invoice.status in (Invoice.Status.PAID, Invoice.Status.CANCELLED):
-            return invoice
-        # One payment covering the amount (the card payment) needs no sum of the others.
-        if payment.amount < invoice.amount and _paid_total(invoice) < invoice.amount:
-            return invoice
-        application = invoice.application
-        if application.status in (Application.Status.DELETED, Application.Status.LEFT):
-            return invoice
-        invoice.status = Invoice.Status.PAID
-        invoice.paid_at = timezone.now()
-        invoice.save(update_fields=["status", "paid_at"])
-        _apply_to_application(application, invoice, payment.paid_on)
-        ApplicantEvent.objects.create(
-            applicant_id=invoice.applicant_id,
-            application=application,
-            kind="invoice_paid",
-            text=_("%(kind)s betalt %(date)s (%(amount)s)")
-            % {
-                "kind": invoice.get_kind_display(),
-                "date": payment.paid_on.strftime("%d.%m.%Y"),
-                "amount": kr(invoice.amount),
-            },
-        )
-        applicants_refresh_debt([invoice.applicant_id])
-        return invoice
+        # Invoices and their applications locked by one statement, in id order (no deadlock
+        # between two batches), invoice first as everywhere else.
+        ids = sorted({p.invoice_id for p in payments if p.invoice_id is not None})
+        invoices = {
+            i.pk: i
+            for i in Invoice.objects.select_for_update()
+            .select_related("application")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        applications: dict[int, Application] = {}
+        paid: list[Invoice] = []
+        events: list[ApplicantEvent] = []
+        now = timezone.now()
+        for payment in payments:
+            invoice = invoices.get(payment.invoice_id)  # type: ignore[arg-type]
+            if invoice is None:
+                raise DomainError(_("Betalingen hører ikke til en opkrævning."))
+            if invoice.status in (Invoice.Status.PAID, Invoice.Status.CANCELLED):
+                continue
+            # One payment covering the amount (the card payment) needs no sum of the others.
+            if payment.amount < invoice.amount and _paid_total(invoice) < invoice.amount:
+                continue
+            # One object per application, so two invoices of it in a batch both count.
+            application = applications.setdefault(invoice.application_id, invoice.application)
+            if application.status in (Application.Status.DELETED, Application.Status.LEFT):
+                continue
+            invoice.status = Invoice.Status.PAID
+            invoice.paid_at = now
+            paid.append(invoice)
+            _apply_to_application(application, invoice, payment.paid_on)
+            events.append(
+                ApplicantEvent(
+                    applicant_id=invoice.applicant_id,
+                    application=application,
+                    kind="invoice_paid",
+                    text=_("%(kind)s betalt %(date)s (%(amount)s)")
+                    % {
+                        "kind": invoice.get_kind_display(),
+                        "date": payment.paid_on.strftime("%d.%m.%Y"),
+                        "amount": kr(invoice.amount),
+                    },
+                )
+            )
+        if paid:
+            Invoice.objects.filter(pk__in=[i.pk for i in paid]).update(
+                status=Invoice.Status.PAID, paid_at=now
+            )
+            touched = {invoice.application_id for invoice in paid}
+            rows_update(
+                [a for pk, a in applications.items() if pk in touched],
+                ["seniority_date", "paid_until", "status"],
+            )
+            ApplicantEvent.objects.bulk_create(events)
+            applicants_refresh_debt({invoice.applicant_id for invoice in paid})
+        return [invoices[p.invoice_id] for p in payments]  # type: ignore[index]

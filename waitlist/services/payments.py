@@ -3,10 +3,8 @@ and bank transfers registered by caseworkers.
 
 Each payment is applied exactly once:
 
-- a webhook is verified (HMAC over the raw body, timestamp tolerance) before anything is
-  read from it; a forged or malformed one is refused (400), logged, and applies nothing;
-- every verified event id is stored once (WebhookEvent.event_id is unique): a redelivery of
-  the same event is acknowledged as a duplicate;
+- a webhook is verified, stored once in the inbox and applied in batches by a worker
+  (waitlist.services.payment_inbox, which has the rules);
 - a card payment is stored once per provider payment id (Payment.provider_payment_id is
   unique), whichever path sees it first (webhook, the return page, or reconciliation);
 - the payment session row is locked (select_for_update) while a payment is applied, and the
@@ -19,14 +17,10 @@ Provider calls (waitlist.payments.PaymentClient) run outside database transactio
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -39,25 +33,15 @@ from core.errors import DomainError
 
 from ..models import ApplicantEvent, Invoice, Payment, PaymentSession, WebhookEvent
 from ..payments import (
-    EVENT_ID_HEADER,
-    SIGNATURE_HEADER,
     PaymentClient,
     PaymentProviderError,
     ProviderSession,
-    SignatureError,
-    parse_session,
-    verify_signature,
 )
 from .fees import invoice_mark_paid
 
 logger = logging.getLogger(__name__)
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.REMINDED)
-MAX_WEBHOOK_BYTES = 64 * 1024
-
-
-class WebhookRejected(Exception):
-    """The webhook is forged, stale or malformed: answer 400, apply nothing."""
 
 
 @dataclass
@@ -150,7 +134,7 @@ def _session_row(remote: ProviderSession) -> PaymentSession | None:
     return PaymentSession.objects.select_for_update().get(provider_session_id=remote.session_id)
 
 
-def _apply_remote(remote: ProviderSession, *, event_id: str | None, kind: str = "") -> str:
+def provider_session_apply(remote: ProviderSession, *, event_id: str | None, kind: str = "") -> str:
     """Bring our session in line with the provider's (caller holds a transaction). Returns
     the outcome: applied, duplicate or ignored."""
     row = _session_row(remote)
@@ -213,120 +197,9 @@ def payment_session_refresh(*, session: PaymentSession) -> PaymentSession:
                 pk=session.pk, status=PaymentSession.Status.CREATED
             ).update(status=PaymentSession.Status.EXPIRED)
         else:
-            _apply_remote(remote, event_id=None)
+            provider_session_apply(remote, event_id=None)
     session.refresh_from_db()
     return session
-
-
-# -- webhooks ------------------------------------------------------------------------------
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
-def _reject(reason: str, claimed_id: str | None, *, signature_ok: bool) -> WebhookRejected:
-    """Log a refused webhook (never its body) and keep a row for the record; the row's id is
-    ours, so a forged event cannot take the real event's id."""
-    logger.warning("payment webhook refused (%s), claimed event id %r", reason, claimed_id)
-    WebhookEvent.objects.create(
-        event_id=f"rejected-{uuid.uuid4()}",
-        payload={"claimed_event_id": (claimed_id or "")[:100], "reason": reason},
-        signature_ok=signature_ok,
-        outcome=WebhookEvent.Outcome.REJECTED,
-        error=reason,
-    )
-    return WebhookRejected(reason)
-
-
-def _parse_event(raw_body: bytes) -> tuple[str, str, dict[str, Any]]:
-    """(event id, type, session data) of a verified body; ValueError if malformed."""
-    event = json.loads(raw_body)
-    if not isinstance(event, dict):
-        raise ValueError("event is not an object")
-    event_id, kind = event.get("id"), event.get("type")
-    data = event.get("data")
-    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
-        raise ValueError("bad event id")
-    if not isinstance(kind, str) or not isinstance(data, dict):
-        raise ValueError("bad event type or data")
-    session = data.get("session")
-    if not isinstance(session, dict):
-        raise ValueError("event without session")
-    return event_id, kind, session
-
-
-def webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> str:
-    """Verify and apply one provider webhook; returns the outcome (applied, duplicate,
-    ignored). Raises WebhookRejected (nothing applied) for a forged, stale or malformed one.
-    An exception while applying rolls everything back: the provider delivers again."""
-    claimed = _header(headers, EVENT_ID_HEADER)
-    if len(raw_body) > MAX_WEBHOOK_BYTES:
-        raise _reject("body too large", claimed, signature_ok=False)
-    try:
-        verify_signature(
-            raw_body=raw_body,
-            header=_header(headers, SIGNATURE_HEADER),
-            secret=settings.PAYMENT_WEBHOOK_SECRET,
-            tolerance=settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
-        )
-    except SignatureError as exc:
-        raise _reject(str(exc), claimed, signature_ok=False) from exc
-    try:
-        event_id, kind, session_data = _parse_event(raw_body)
-        remote = parse_session(session_data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _reject(f"malformed event: {exc}", claimed, signature_ok=True) from exc
-    try:
-        with transaction.atomic():
-            # A redelivery is recognised here; two first deliveries at once are told apart
-            # by the unique event id (IntegrityError below).
-            if WebhookEvent.objects.filter(event_id=event_id).exists():
-                outcome: str = WebhookEvent.Outcome.DUPLICATE
-            else:
-                outcome = (
-                    _apply_remote(remote, event_id=event_id, kind=kind)
-                    if kind in ("payment.succeeded", "payment.failed", "session.cancelled")
-                    else WebhookEvent.Outcome.IGNORED
-                )
-                WebhookEvent.objects.create(
-                    event_id=event_id,
-                    payload=json.loads(raw_body),
-                    signature_ok=True,
-                    outcome=outcome,
-                )
-    except IntegrityError:
-        # The same event (or the same payment) was applied by a concurrent delivery.
-        if not WebhookEvent.objects.filter(event_id=event_id).exists() and not (
-            remote.payment
-            and Payment.objects.filter(provider_payment_id=remote.payment.payment_id).exists()
-        ):
-            raise
-        outcome = WebhookEvent.Outcome.DUPLICATE
-    logger.info(
-        "payment webhook %s (%s, session %s): %s", event_id, kind, remote.session_id, outcome
-    )
-    return str(outcome)
-
-
-def webhook_rejections_purge(*, today: date | None = None) -> int:
-    """Delete the records of refused webhooks (forged, stale, malformed) older than
-    PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS: they applied nothing and only show what was tried.
-    Accepted events are kept (they are the record of what was applied). The nightly task
-    calls it; returns how many were deleted."""
-    keep = settings.PAYMENT_WEBHOOK_REJECTED_KEEP_DAYS
-    cutoff = timezone.now() - timedelta(days=keep)
-    if today is not None:
-        cutoff = timezone.make_aware(
-            datetime.combine(today - timedelta(days=keep), datetime.min.time())
-        )
-    deleted, _by_model = WebhookEvent.objects.filter(
-        outcome=WebhookEvent.Outcome.REJECTED, received_at__lt=cutoff
-    ).delete()
-    return deleted
 
 
 # -- reconciliation ------------------------------------------------------------------------
@@ -371,7 +244,7 @@ def payments_reconcile(*, limit: int = 1000) -> ReconcileStats:
                     status=PaymentSession.Status.EXPIRED
                 )
             else:
-                outcome = str(_apply_remote(remote, event_id=None))
+                outcome = str(provider_session_apply(remote, event_id=None))
         if outcome == WebhookEvent.Outcome.APPLIED and remote and remote.status == "paid":
             stats.applied += 1
         stats.outcomes[outcome] = stats.outcomes.get(outcome, 0) + 1

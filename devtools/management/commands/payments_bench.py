@@ -1,23 +1,25 @@
 """Benchmark webhook handling: the payment simulator delivers `count` payment webhooks to the
-product (gunicorn, the real view, signature check, exactly-once application) and the same
-number to a bare HTTP receiver that only answers 200, with the same delivery latency and
-threads.
+product (gunicorn, the real view, signature check, the inbox, and a real Celery worker
+applying the payments exactly once) and the same number to a bare HTTP receiver that only
+answers 200, with the same delivery latency and threads.
 
     python manage.py payments_bench --count 10000 --latency-ms 20 [--threads 16]
-        [--web-workers 2] [--web-threads 8] [--duplicate-rate 0]
+        [--web-workers 2] [--web-threads 8] [--worker-concurrency 1] [--duplicate-rate 0]
 
 Each phase: sessions are opened at the simulator and paid while deliveries are paused (the
 product phase also stores the PaymentSession rows, like payment_session_start), then the
-backlog is released and timed until the simulator has no webhook queued or in flight.
-Prints both rates, the ratio product/bare, and checks in the database that every payment
-was applied exactly once (one Payment per invoice, every invoice paid).
+backlog is released and timed until the simulator has no webhook queued or in flight and,
+for the product, until the inbox is empty (every payment applied: the figure the ratio
+uses). Prints both rates, the ratio product/bare, the ratio of acknowledgements alone,
+and checks in the database that every payment was applied exactly once (one Payment per
+invoice, every invoice paid).
 
 Uses the configured database (PostgreSQL for meaningful figures); bench data lives in the
 cooperation "Lejehuset (betalingsbench)" and is replaced on every run.
 
 Also printed, per phase: the CPU time per webhook of the simulator process, of the receiver
 (the bare server's threads live in this process; the product is the gunicorn master and its
-workers, Django only: the database server's CPU is not included) and the load average
+workers plus the Celery worker, Django only: the database server's CPU is not included) and the load average
 before and after. On a machine with few cores both rates are CPU-bound, and the receiver's
 CPU per webhook is what the ratio really compares.
 """
@@ -145,6 +147,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=16, help="simulator delivery threads")
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--web-threads", type=int, default=8)
+        parser.add_argument("--worker-concurrency", type=int, default=1)
         parser.add_argument("--duplicate-rate", type=float, default=0.0)
 
     def handle(self, *args, **options) -> None:
@@ -153,6 +156,7 @@ class Command(BaseCommand):
         try:
             sim = self._start_sim(options, procs)
             web_port = self._start_web(options, procs)
+            self._start_worker(options, procs)
             bare = ThreadingHTTPServer(("127.0.0.1", _free_port()), _Counter)
             bare.daemon_threads = True
             threading.Thread(target=bare.serve_forever, daemon=True).start()
@@ -161,8 +165,10 @@ class Command(BaseCommand):
             web_url = f"http://127.0.0.1:{web_port}{reverse('waitlist:payment_webhook')}"
 
             self.stdout.write(f"load average {os.getloadavg()}")
-            sim_pid, web_pid = procs[0].pid, procs[1].pid
-            bare_s, bare_cpu = self._phase(sim, invoices, bare_url, store=False, pids=(sim_pid,))
+            sim_pid, web_pid, worker_pid = procs[0].pid, procs[1].pid, procs[2].pid
+            bare_s, _ack, bare_cpu = self._phase(
+                sim, invoices, bare_url, store=False, pids=(sim_pid,)
+            )
             bare_rate = count / bare_s
             self.stdout.write(
                 f"bare receiver: {count} webhooks in {bare_s:.1f} s = {bare_rate:.0f}/s; "
@@ -170,16 +176,20 @@ class Command(BaseCommand):
                 f"receiver {bare_cpu[1] * 1000 / count:.2f} ms"
             )
             sim.call("POST", "/_sim/reset")
-            prod_s, prod_cpu = self._phase(
-                sim, invoices, web_url, store=True, pids=(sim_pid, web_pid)
+            prod_s, ack_s, prod_cpu = self._phase(
+                sim, invoices, web_url, store=True, pids=(sim_pid, web_pid, worker_pid)
             )
             prod_rate = count / prod_s
             self.stdout.write(
-                f"product:       {count} webhooks in {prod_s:.1f} s = {prod_rate:.0f}/s; "
-                f"CPU per webhook: simulator {prod_cpu[0] * 1000 / count:.2f} ms, "
-                f"gunicorn {prod_cpu[1] * 1000 / count:.2f} ms (database server not included)"
+                f"product:       {count} webhooks acknowledged in {ack_s:.1f} s, all applied "
+                f"in {prod_s:.1f} s = {prod_rate:.0f}/s; CPU per webhook: simulator "
+                f"{prod_cpu[0] * 1000 / count:.2f} ms, gunicorn {prod_cpu[1] * 1000 / count:.2f}"
+                f" ms, worker {prod_cpu[2] * 1000 / count:.2f} ms (database server not included)"
             )
-            self.stdout.write(f"ratio product/bare: {prod_rate / bare_rate:.2f}")
+            self.stdout.write(
+                f"ratio product/bare: {prod_rate / bare_rate:.2f} (until applied); "
+                f"{count / ack_s / bare_rate:.2f} (acknowledgements alone)"
+            )
             self.stdout.write(f"load average {os.getloadavg()}")
             self._check(invoices, sim)
         finally:
@@ -213,15 +223,25 @@ class Command(BaseCommand):
         )
         return sim
 
-    def _start_web(self, options, procs) -> int:
-        port = _free_port()
-        env = {
+    def _env(self) -> dict[str, str]:
+        return {
             **os.environ,
             "DATABASE_URL": _database_url(),
             "PAYMENT_WEBHOOK_SECRET": SECRET,
             "SECURE_SSL_REDIRECT": "false",
             "LOG_LEVEL": "WARNING",
         }
+
+    def _start_worker(self, options, procs) -> None:
+        """A Celery worker on the configured broker (it applies the inbox when asked)."""
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING"]
+        cmd += ["-c", str(options["worker_concurrency"]), "-Q", "celery", "--without-heartbeat"]
+        cmd += ["--without-gossip", "--without-mingle"]
+        procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=self._env()))  # noqa: S603
+
+    def _start_web(self, options, procs) -> int:
+        port = _free_port()
+        env = self._env()
         cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
         cmd += ["--bind", f"127.0.0.1:{port}", "--worker-class", "gthread"]
         cmd += ["--workers", str(options["web_workers"]), "--threads", str(options["web_threads"])]
@@ -274,10 +294,11 @@ class Command(BaseCommand):
 
     def _phase(
         self, sim: Sim, invoices: list[Invoice], url: str, *, store: bool, pids: tuple[int, ...]
-    ) -> tuple[float, tuple[float, float]]:
-        """Seconds from releasing the backlog until it is drained, and the CPU seconds spent
-        meanwhile by pids[0] (the simulator) and pids[1] (gunicorn) or, without it, by this
-        process (the bare receiver's threads)."""
+    ) -> tuple[float, float, tuple[float, float, float]]:
+        """Seconds from releasing the backlog until it is drained (for the product: until
+        the inbox is empty too), seconds until the simulator had every webhook acknowledged,
+        and the CPU seconds spent meanwhile by pids[0] (the simulator), pids[1] (gunicorn) or,
+        without it, by this process (the bare receiver's threads), and pids[2] (the worker)."""
 
         def open_and_pay(invoice: Invoice) -> tuple[Invoice, dict]:
             status, session = sim.call(
@@ -314,19 +335,24 @@ class Command(BaseCommand):
                 )
             )
 
-        def cpu() -> tuple[float, float]:
+        def cpu() -> tuple[float, float, float]:
             receiver = _cpu_seconds(pids[1]) if len(pids) > 1 else time.process_time()
-            return _cpu_seconds(pids[0]), receiver
+            worker = _cpu_seconds(pids[2]) if len(pids) > 2 else 0.0
+            return _cpu_seconds(pids[0]), receiver, worker
 
+        pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.PENDING)
         cpu0 = cpu()
         started = time.monotonic()
         sim.call("POST", "/_sim/config", {"webhooks_paused": False})
         while sim.call("GET", "/_sim/stats")[1]["webhooks_queued"]:
             time.sleep(0.02)
+        acknowledged = time.monotonic() - started
+        while store and pending.exists():
+            time.sleep(0.02)
         elapsed = time.monotonic() - started
         cpu1 = cpu()
         sim.call("POST", "/_sim/config", {"webhooks_paused": True})
-        return elapsed, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
+        return elapsed, acknowledged, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], cpu1[2] - cpu0[2])
 
     def _check(self, invoices: list[Invoice], sim: Sim) -> None:
         ids = [i.pk for i in invoices]
