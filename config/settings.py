@@ -86,6 +86,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Endpoints called by other systems, never a browser (they authenticate each request
+# themselves), served by core.wsgi's lean handler with only MACHINE_MIDDLEWARE: no session,
+# login, CSRF, language, messages, two-factor or CSP work per request (docs/architecture.md).
+MACHINE_ROUTES = ["waitlist:payment_webhook"]
+MACHINE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -19,7 +19,7 @@ cooperation "Lejehuset (betalingsbench)" and is replaced on every run.
 
 Also printed, per phase: the CPU time per webhook of the simulator process, of the receiver
 (the bare server's threads live in this process; the product is the gunicorn master and its
-workers plus the Celery worker, Django only: the database server's CPU is not included) and the load average
+workers plus the Celery worker) and of the local PostgreSQL server, and the load average
 before and after. On a machine with few cores both rates are CPU-bound, and the receiver's
 CPU per webhook is what the ratio really compares.
 """
@@ -95,6 +95,23 @@ def _cpu_seconds(pid: int) -> float:
         with contextlib.suppress(OSError, IndexError):
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _database_cpu_seconds() -> float:
+    """CPU seconds of every local PostgreSQL server process (0 on SQLite or a remote server:
+    then the figure is left out)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    total = 0.0
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                    if stat.split("(", 1)[1].split(")", 1)[0] == "postgres":
+                        fields = stat.rsplit(")", 1)[1].split()
+                        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -184,7 +201,8 @@ class Command(BaseCommand):
                 f"product:       {count} webhooks acknowledged in {ack_s:.1f} s, all applied "
                 f"in {prod_s:.1f} s = {prod_rate:.0f}/s; CPU per webhook: simulator "
                 f"{prod_cpu[0] * 1000 / count:.2f} ms, gunicorn {prod_cpu[1] * 1000 / count:.2f}"
-                f" ms, worker {prod_cpu[2] * 1000 / count:.2f} ms (database server not included)"
+                f" ms, worker {prod_cpu[2] * 1000 / count:.2f} ms, PostgreSQL server "
+                f"{prod_cpu[3] * 1000 / count:.2f} ms"
             )
             self.stdout.write(
                 f"ratio product/bare: {prod_rate / bare_rate:.2f} (until applied); "
@@ -294,11 +312,12 @@ class Command(BaseCommand):
 
     def _phase(
         self, sim: Sim, invoices: list[Invoice], url: str, *, store: bool, pids: tuple[int, ...]
-    ) -> tuple[float, float, tuple[float, float, float]]:
+    ) -> tuple[float, float, tuple[float, ...]]:
         """Seconds from releasing the backlog until it is drained (for the product: until
         the inbox is empty too), seconds until the simulator had every webhook acknowledged,
         and the CPU seconds spent meanwhile by pids[0] (the simulator), pids[1] (gunicorn) or,
-        without it, by this process (the bare receiver's threads), and pids[2] (the worker)."""
+        without it, by this process (the bare receiver's threads), pids[2] (the worker) and
+        the local PostgreSQL server."""
 
         def open_and_pay(invoice: Invoice) -> tuple[Invoice, dict]:
             status, session = sim.call(
@@ -335,10 +354,10 @@ class Command(BaseCommand):
                 )
             )
 
-        def cpu() -> tuple[float, float, float]:
+        def cpu() -> tuple[float, float, float, float]:
             receiver = _cpu_seconds(pids[1]) if len(pids) > 1 else time.process_time()
             worker = _cpu_seconds(pids[2]) if len(pids) > 2 else 0.0
-            return _cpu_seconds(pids[0]), receiver, worker
+            return _cpu_seconds(pids[0]), receiver, worker, _database_cpu_seconds()
 
         pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.PENDING)
         cpu0 = cpu()
@@ -352,7 +371,7 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         cpu1 = cpu()
         sim.call("POST", "/_sim/config", {"webhooks_paused": True})
-        return elapsed, acknowledged, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], cpu1[2] - cpu0[2])
+        return elapsed, acknowledged, tuple(b - a for a, b in zip(cpu0, cpu1, strict=True))
 
     def _check(self, invoices: list[Invoice], sim: Sim) -> None:
         ids = [i.pk for i in invoices]
