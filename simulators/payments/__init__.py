@@ -22,7 +22,7 @@ common card-payment providers) and described in docs/payment-simulator.md:
   "<t>." + raw body>``, retried with the same id and body until a 2xx answer.
 - ``POST /sms`` (``X-Api-Key``) ``{"to", "text", "sender", "reference"}`` → ``{"id",
   "status"}``.
-- Control plane: ``/_sim/config`` (knobs), ``/_sim/stats``, ``/_sim/sessions``,
+- Control plane: ``/_sim/config`` (knobs), ``/_sim/stats``, ``/_sim/queue``, ``/_sim/sessions``,
   ``/_sim/sessions/{id}/pay``, ``/_sim/events``, ``/_sim/events/redeliver``, ``/_sim/sms``,
   ``/_sim/reset``.
 """

@@ -277,6 +277,9 @@ class Handler(BaseHTTPRequestHandler):
                     server.dispatcher.cond.notify_all()
             else:
                 self._send(200, dict(server.knobs.values))
+        elif path == "/_sim/queue" and method == "GET":
+            # O(1), for pollers (the stats below count every event and session)
+            self._send(200, {"webhooks_queued": server.dispatcher.busy()})
         elif path == "/_sim/stats" and method == "GET":
             stats = store.stats()
             stats["errors_injected"] = server.knobs.errors_injected

@@ -163,9 +163,8 @@ class PaymentSimulator:
         """Until no webhook is queued or in flight (lost ones are never sent)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            stats = self.stats()
-            if stats["webhooks_queued"] == 0:
-                return stats
+            if self.control("GET", "/_sim/queue")["webhooks_queued"] == 0:
+                return self.stats()
             time.sleep(0.05)
         raise AssertionError(f"webhooks still queued: {self.stats()}")
 

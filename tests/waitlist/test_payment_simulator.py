@@ -262,6 +262,9 @@ def test_simulator_api_contract(payment_simulator):
     status, paid = payment_simulator.api("GET", f"/v1/sessions/{first['id']}")
     assert paid["status"] == "paid"
     assert paid["payment"]["amount"] == 15000
+    queue = payment_simulator.control("GET", "/_sim/queue")  # the cheap poll: one figure
+    assert list(queue) == ["webhooks_queued"]
+    assert queue["webhooks_queued"] >= 2  # the two events above have nowhere to go
 
 
 def test_simulator_keeps_sessions_and_undelivered_webhooks_across_a_restart(tmp_path):

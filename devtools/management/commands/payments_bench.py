@@ -363,7 +363,7 @@ class Command(BaseCommand):
         cpu0 = cpu()
         started = time.monotonic()
         sim.call("POST", "/_sim/config", {"webhooks_paused": False})
-        while sim.call("GET", "/_sim/stats")[1]["webhooks_queued"]:
+        while sim.call("GET", "/_sim/queue")[1]["webhooks_queued"]:
             time.sleep(0.02)
         acknowledged = time.monotonic() - started
         while store and pending.exists():
