@@ -39,7 +39,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class EvidenceInputSerializer(StrictInputSerializer):
     organisation = serializers.IntegerField(required=False, allow_null=True)
-    dwellings = serializers.IntegerField(min_value=0)
+    dwellings = serializers.IntegerField(min_value=0, max_value=10_000_000)
     document = serializers.CharField(max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -21,6 +21,10 @@ DOCUMENT_MAX_LENGTH = 200
 PURPOSE_MAX_LENGTH = 300
 
 
+# The form's limit too; far above any Danish landlord, and inside the column's range.
+MAX_DWELLINGS = 10_000_000
+
+
 def dwellings_evidence_record(
     *, user, organisation: Organisation, dwellings: int, document: str, note: str = ""
 ) -> DwellingsEvidence:
@@ -40,6 +44,14 @@ def dwellings_evidence_record(
         )
     if dwellings < 0:
         raise DomainError({"dwellings": [_("Antallet kan ikke være negativt.")]})
+    if dwellings > MAX_DWELLINGS:
+        raise DomainError(
+            {
+                "dwellings": [
+                    _("Antallet kan højst være %s.") % f"{MAX_DWELLINGS:,}".replace(",", ".")
+                ]
+            }
+        )
     with transaction.atomic():
         evidence = DwellingsEvidence.objects.create(
             organisation=organisation,

@@ -239,6 +239,14 @@ def test_api_evidence_eligibility_and_owner_use(unit):
         ).status_code
         == 400
     )
+    # Beyond the column's range (found by the API fuzz test on PostgreSQL: a 500 before).
+    too_many = api.post(
+        "/api/cpr/dwellings-evidence/",
+        {"dwellings": 46_344_346_714, "document": "Attest"},
+        format="json",
+    )
+    assert too_many.status_code == 400
+    assert "dwellings" in too_many.json()
     (row,) = api.get("/api/cpr/dwellings-evidence/eligibility/").json()
     assert row["problem"] is None
     _occupancy(unit, status=OccupancyStatus.LET, registered=1)
