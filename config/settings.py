@@ -410,6 +410,9 @@ PAYMENT_WEBHOOK_BASE_URL = env("PAYMENT_WEBHOOK_BASE_URL", default="")
 # A stored webhook is applied by a worker; each web process asks for that at most once
 # (plus one delayed request) per this many seconds (waitlist.services.payment_inbox).
 PAYMENT_INBOX_KICK_SECONDS = env.float("PAYMENT_INBOX_KICK_SECONDS", default=0.5)
+# On PostgreSQL, webhooks arriving together in one web process are stored by one INSERT and
+# one commit (group commit, waitlist.services.inbox_store); off: one INSERT per request.
+PAYMENT_INBOX_GROUP_COMMIT = env.bool("PAYMENT_INBOX_GROUP_COMMIT", default=True)
 
 
 # The hosted payment page's origin as browsers reach it: the "pay" form's redirect goes there,

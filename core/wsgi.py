@@ -15,13 +15,25 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.module_loading import import_string
 
 
 class MachineHandler(WSGIHandler):
     """WSGIHandler with settings.MACHINE_MIDDLEWARE instead of settings.MIDDLEWARE (sync
-    middleware only, which is all the product has)."""
+    middleware only, which is all the product has). Its paths are resolved once, not per
+    request."""
+
+    def __init__(self, paths: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.matches = {path: resolve(path) for path in paths}
+
+    def resolve_request(self, request):
+        match = self.matches.get(request.path_info)
+        if match is None:
+            return super().resolve_request(request)
+        request.resolver_match = match
+        return match
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware: list = []
@@ -47,8 +59,8 @@ class Application:
 
     def __init__(self, default: WSGIHandler) -> None:
         self.default = default
-        self.machine = MachineHandler()
         self.paths = frozenset(reverse(name) for name in settings.MACHINE_ROUTES)
+        self.machine = MachineHandler(self.paths)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") in self.paths:

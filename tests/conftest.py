@@ -18,6 +18,17 @@ def _two_factor_only_where_tested(request, settings):
         settings.TWO_FACTOR_ENFORCED = False
 
 
+@pytest.fixture(autouse=True)
+def _payment_inbox_writer_stopped():
+    """A test that delivered webhooks over HTTP on PostgreSQL started this process's inbox
+    writer thread (waitlist.services.inbox_store); stop it after the test, so that its
+    connection does not outlive the test (the flush, the final DROP DATABASE)."""
+    yield
+    from waitlist.services.inbox_store import writer_stop
+
+    writer_stop()
+
+
 @pytest.fixture
 def organisation(db):
     return OrganisationFactory()

@@ -10,6 +10,8 @@ answers 500 so the provider delivers the same event again.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,7 +26,7 @@ from core.excel import Column
 from core.pagination import page_of
 
 from .letters import print_batch_create
-from .models import Message, PaymentSession, PrintBatch
+from .models import Message, PaymentSession, PrintBatch, WebhookEvent
 from .selectors import cooperation_ids_for, cooperation_list
 from .services import payment_inbox
 from .services import payments as payment_services
@@ -38,7 +40,15 @@ def payment_webhook(request: HttpRequest) -> HttpResponse:
         outcome = payment_inbox.webhook_receive(raw_body=request.body, headers=request.headers)
     except payment_inbox.WebhookRejected:
         return JsonResponse({"error": "rejected"}, status=400)
-    return JsonResponse({"outcome": outcome})
+    # The answer is one of two constant bodies (built once, not serialised per webhook).
+    body = _ANSWERS.get(outcome) or json.dumps({"outcome": outcome}).encode()
+    return HttpResponse(body, content_type="application/json")
+
+
+_ANSWERS = {
+    outcome: json.dumps({"outcome": outcome}).encode()
+    for outcome in (payment_inbox.RECEIVED, WebhookEvent.Outcome.DUPLICATE.value)
+}
 
 
 @never_cache

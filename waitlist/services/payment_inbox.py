@@ -31,7 +31,6 @@ with a few statements per hundred payments.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -42,8 +41,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.datastructures import CaseInsensitiveMapping
 
 from core.personal_data import rows_update
 
@@ -57,6 +57,7 @@ from ..payments import (
     verify_signature,
 )
 from .fees import invoices_mark_paid
+from .inbox_store import event_store
 from .payments import provider_session_apply
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class WebhookRejected(Exception):
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
+    if isinstance(headers, CaseInsensitiveMapping):  # request.headers: one lookup
+        return headers.get(name)
     for key, value in headers.items():
         if key.lower() == name.lower():
             return value
@@ -133,20 +136,9 @@ def webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> str:
         event_id, _kind, _session = _parse_event(event)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _reject(f"malformed event: {exc}", claimed, signature_ok=True) from exc
-    # One INSERT in autocommit (the usual case: a web request); a savepoint when a caller
-    # holds a transaction, so that a duplicate does not spoil it.
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    try:
-        with guard:
-            WebhookEvent.objects.create(
-                event_id=event_id,
-                payload=event,
-                signature_ok=True,
-                outcome=WebhookEvent.Outcome.PENDING,
-            )
-    except IntegrityError:
-        if not WebhookEvent.objects.filter(event_id=event_id).exists():
-            raise
+    # One INSERT … ON CONFLICT DO NOTHING, grouped with concurrent webhooks by the process's
+    # writer thread on PostgreSQL (inbox_store); committed before the answer.
+    if not event_store(event_id, event):
         return str(WebhookEvent.Outcome.DUPLICATE)
     schedule_apply()
     return RECEIVED

@@ -4,7 +4,7 @@ applying the payments exactly once) and the same number to a bare HTTP receiver 
 answers 200, with the same delivery latency and threads.
 
     python manage.py payments_bench --count 10000 --latency-ms 20 [--threads 16]
-        [--web-workers 2] [--web-threads 8] [--worker-concurrency 1] [--duplicate-rate 0]
+        [--web-workers N] [--web-threads N] [--worker-concurrency 1] [--duplicate-rate 0]
 
 Each phase: sessions are opened at the simulator and paid while deliveries are paused (the
 product phase also stores the PaymentSession rows, like payment_session_start), then the
@@ -162,8 +162,12 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=10000)
         parser.add_argument("--latency-ms", type=float, default=20.0)
         parser.add_argument("--threads", type=int, default=16, help="simulator delivery threads")
-        parser.add_argument("--web-workers", type=int, default=2)
-        parser.add_argument("--web-threads", type=int, default=8)
+        parser.add_argument(
+            "--web-workers", type=int, help="gunicorn processes (default: config/gunicorn.conf.py)"
+        )
+        parser.add_argument(
+            "--web-threads", type=int, help="threads per process (default: the same file)"
+        )
         parser.add_argument("--worker-concurrency", type=int, default=1)
         parser.add_argument("--duplicate-rate", type=float, default=0.0)
 
@@ -260,9 +264,15 @@ class Command(BaseCommand):
     def _start_web(self, options, procs) -> int:
         port = _free_port()
         env = self._env()
+        # The production settings (config/gunicorn.conf.py), on a free port, without the
+        # access log; --web-workers/--web-threads override the file's processes and threads.
         cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        cmd += ["--bind", f"127.0.0.1:{port}", "--worker-class", "gthread"]
-        cmd += ["--workers", str(options["web_workers"]), "--threads", str(options["web_threads"])]
+        cmd += ["--config", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+        env["WEB_ACCESS_LOG"] = ""
+        if options["web_workers"]:
+            cmd += ["--workers", str(options["web_workers"])]
+        if options["web_threads"]:
+            cmd += ["--threads", str(options["web_threads"])]
         procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env))  # noqa: S603
 
         def probe():
